@@ -1,0 +1,75 @@
+package io.tessera.model.arch;
+
+import io.tessera.TesseraException;
+import io.tessera.model.gguf.GGUFFile;
+import io.tessera.model.gguf.GGUFTensorInfo;
+import io.tessera.model.tensor.WeightTensor;
+
+/** The tensors of a llama-family model, by GGUF name, with their shapes checked against the config. */
+public final class Weights {
+
+    /** One transformer block. Biases and q/k norms are null where the architecture has none. */
+    public record Layer(float[] attnNorm, WeightTensor wq, WeightTensor wk, WeightTensor wv, WeightTensor wo,
+                        float[] bq, float[] bk, float[] bv, float[] qNorm, float[] kNorm,
+                        float[] ffnNorm, WeightTensor wGate, WeightTensor wUp, WeightTensor wDown) {}
+
+    public final WeightTensor tokenEmbedding;
+    public final float[] outputNorm;
+    public final WeightTensor output;
+    /** Per-frequency divisors of Llama 3.x rope scaling ({@code rope_freqs.weight}), or null. */
+    public final float[] ropeFreqs;
+    public final Layer[] layers;
+
+    private final GGUFFile file;
+
+    public Weights(GGUFFile file, ModelConfig c) {
+        this.file = file;
+        tokenEmbedding = matrix("token_embd.weight", c.dim(), c.vocabSize());
+        outputNorm = vector("output_norm.weight", c.dim());
+        output = file.tensorOrNull("output.weight") != null
+                ? matrix("output.weight", c.dim(), c.vocabSize())
+                : tokenEmbedding; // tied embeddings
+        ropeFreqs = file.tensorOrNull("rope_freqs.weight") != null ? vector("rope_freqs.weight", c.ropeDim() / 2) : null;
+        layers = new Layer[c.layers()];
+        for (int i = 0; i < c.layers(); i++) {
+            String b = "blk." + i + ".";
+            boolean bias = c.architecture().qkvBias;
+            boolean qkNorm = c.architecture().qkNorm;
+            layers[i] = new Layer(
+                    vector(b + "attn_norm.weight", c.dim()),
+                    matrix(b + "attn_q.weight", c.dim(), c.qDim()),
+                    matrix(b + "attn_k.weight", c.dim(), c.kvDim()),
+                    matrix(b + "attn_v.weight", c.dim(), c.kvDim()),
+                    matrix(b + "attn_output.weight", c.qDim(), c.dim()),
+                    bias ? vector(b + "attn_q.bias", c.qDim()) : null,
+                    bias ? vector(b + "attn_k.bias", c.kvDim()) : null,
+                    bias ? vector(b + "attn_v.bias", c.kvDim()) : null,
+                    qkNorm ? vector(b + "attn_q_norm.weight", c.headDim()) : null,
+                    qkNorm ? vector(b + "attn_k_norm.weight", c.headDim()) : null,
+                    vector(b + "ffn_norm.weight", c.dim()),
+                    matrix(b + "ffn_gate.weight", c.dim(), c.ffnDim()),
+                    matrix(b + "ffn_up.weight", c.dim(), c.ffnDim()),
+                    matrix(b + "ffn_down.weight", c.ffnDim(), c.dim()));
+        }
+    }
+
+    private WeightTensor matrix(String name, int cols, int rows) {
+        GGUFTensorInfo t = file.tensor(name);
+        if (t.shape().length != 2 || t.shape()[0] != cols || t.shape()[1] != rows) {
+            throw new TesseraException(file.path() + ": tensor '" + name + "' has shape " + t.shapeString()
+                    + ", expected [" + cols + ", " + rows + "]");
+        }
+        return WeightTensor.of(t);
+    }
+
+    private float[] vector(String name, int n) {
+        GGUFTensorInfo t = file.tensor(name);
+        if (t.elementCount() != n) {
+            throw new TesseraException(file.path() + ": tensor '" + name + "' has shape " + t.shapeString() + ", expected [" + n + "]");
+        }
+        float[] v = new float[n];
+        WeightTensor w = WeightTensor.of(t);
+        for (int r = 0; r < w.rows(); r++) w.dequantizeRow(r, v, r * w.cols());
+        return v;
+    }
+}
