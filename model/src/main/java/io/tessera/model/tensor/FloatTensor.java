@@ -1,0 +1,89 @@
+package io.tessera.model.tensor;
+
+import io.tessera.model.gguf.GGMLType;
+import jdk.incubator.vector.FloatVector;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * F32, F16 and BF16 weights. llama.cpp (x86, AVX2) multiplies F32/F16 weights with llamafile's tinyBLAS when the
+ * row length is a multiple of 8 (one 8-lane FMA accumulator, then hsum) and with ggml_vec_dot_f32/f16 otherwise
+ * (four 8-lane accumulators over steps of 32, a pairwise reduce, scalar leftovers); BF16 always uses
+ * ggml_vec_dot_bf16. Activations are rounded to the weight type first (F16, BF16) as ggml's vec_dot_type.
+ */
+abstract class FloatTensor extends SegmentTensor {
+    private final FloatInput.Rounding rounding;
+
+    FloatTensor(GGMLType type, int rows, int cols, MemorySegment data, FloatInput.Rounding rounding) {
+        super(type, rows, cols, data);
+        this.rounding = rounding;
+    }
+
+    /** Eight weights of row {@code row} from column {@code col}, as floats. */
+    abstract FloatVector load8(int row, int col);
+
+    abstract float get(int row, int col);
+
+    @Override
+    public void dequantizeRow(int row, float[] dst, int dstOff) {
+        for (int c = 0; c < cols; c++) dst[dstOff + c] = get(row, c);
+    }
+
+    @Override
+    public PreparedInput newInput() { return new FloatInput(cols, rounding); }
+
+    @Override
+    public PreparedInput prepare(float[] x, int xOff, PreparedInput into) {
+        return FloatInput.check(into, cols, rounding).fill(x, xOff);
+    }
+
+    @Override
+    public void matvec(PreparedInput x, float[] out, int outOff, int rowFrom, int rowTo) {
+        float[] y = FloatInput.check(x, cols, rounding).values;
+        for (int r = rowFrom; r < rowTo; r++) {
+            out[outOff + r] = type == GGMLType.BF16 ? dotBf16(r, y) : cols % 8 == 0 ? dotTinyBlas(r, y) : dotGgml(r, y);
+        }
+    }
+
+    private float dotTinyBlas(int row, float[] y) {
+        FloatVector acc = FloatVector.zero(Fp.F256);
+        for (int c = 0; c < cols; c += 8) acc = load8(row, c).fma(FloatVector.fromArray(Fp.F256, y, c), acc);
+        return Fp.hsum8(acc);
+    }
+
+    private float dotGgml(int row, float[] y) {
+        FloatVector s0 = FloatVector.zero(Fp.F256), s1 = s0, s2 = s0, s3 = s0;
+        int np = cols & ~31;
+        for (int c = 0; c < np; c += 32) {
+            s0 = load8(row, c).fma(FloatVector.fromArray(Fp.F256, y, c), s0);
+            s1 = load8(row, c + 8).fma(FloatVector.fromArray(Fp.F256, y, c + 8), s1);
+            s2 = load8(row, c + 16).fma(FloatVector.fromArray(Fp.F256, y, c + 16), s2);
+            s3 = load8(row, c + 24).fma(FloatVector.fromArray(Fp.F256, y, c + 24), s3);
+        }
+        FloatVector v = s0.add(s2).add(s1.add(s3));
+        float t0 = v.lane(0) + v.lane(4), t1 = v.lane(1) + v.lane(5), t2 = v.lane(2) + v.lane(6), t3 = v.lane(3) + v.lane(7);
+        float reduced = (t0 + t1) + (t2 + t3);
+        if (type == GGMLType.F32) {
+            float sum = reduced;
+            for (int c = np; c < cols; c++) sum = Math.fma(get(row, c), y[c], sum);
+            return sum;
+        }
+        double sum = reduced;
+        for (int c = np; c < cols; c++) sum += get(row, c) * y[c];
+        return (float) sum;
+    }
+
+    private float dotBf16(int row, float[] y) {
+        FloatVector c1 = FloatVector.zero(Fp.F256), c2 = c1, c3 = c1, c4 = c1;
+        int c = 0;
+        for (; c + 32 <= cols; c += 32) {
+            c1 = load8(row, c).mul(FloatVector.fromArray(Fp.F256, y, c)).add(c1);
+            c2 = load8(row, c + 8).mul(FloatVector.fromArray(Fp.F256, y, c + 8)).add(c2);
+            c3 = load8(row, c + 16).mul(FloatVector.fromArray(Fp.F256, y, c + 16)).add(c3);
+            c4 = load8(row, c + 24).mul(FloatVector.fromArray(Fp.F256, y, c + 24)).add(c4);
+        }
+        double sum = Fp.hsum8(c1.add(c3).add(c2.add(c4)));
+        for (; c < cols; c++) sum += get(row, c) * y[c];
+        return (float) sum;
+    }
+}

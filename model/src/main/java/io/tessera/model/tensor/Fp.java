@@ -1,0 +1,106 @@
+package io.tessera.model.tensor;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+/** Little-endian segment access, fp16/bf16 conversion and the shared integer dot-product building blocks. */
+final class Fp {
+    private Fp() {}
+
+    static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(LE);
+    static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(LE);
+    static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(LE);
+
+    static final VectorSpecies<Byte> B256 = ByteVector.SPECIES_256;
+    static final VectorSpecies<Byte> B128 = ByteVector.SPECIES_128;
+    static final VectorSpecies<Short> S256 = ShortVector.SPECIES_256;
+    static final VectorSpecies<Short> S128 = ShortVector.SPECIES_128;
+    static final VectorSpecies<Integer> I256 = IntVector.SPECIES_256;
+    static final VectorSpecies<Float> F256 = FloatVector.SPECIES_256;
+    private static final VectorMask<Integer> UPPER_HALF = VectorMask.fromLong(I256, 0xF0);
+
+    static float f16(MemorySegment s, long off) {
+        return Float.float16ToFloat(s.get(SHORT, off));
+    }
+
+    static byte u8(MemorySegment s, long off) {
+        return s.get(ValueLayout.JAVA_BYTE, off);
+    }
+
+    /** Rounds to fp16 and back, as ggml does when it stores a float in an fp16 field. */
+    static float roundF16(float x) {
+        return Float.float16ToFloat(Float.floatToFloat16(x));
+    }
+
+    /** ggml_compute_fp32_to_bf16: round to nearest even, NaN made quiet. */
+    static short toBf16(float x) {
+        int u = Float.floatToRawIntBits(x);
+        if ((u & 0x7fffffff) > 0x7f800000) return (short) ((u >>> 16) | 64);
+        return (short) ((u + (0x7fff + ((u >>> 16) & 1))) >>> 16);
+    }
+
+    static float bf16ToFloat(short h) {
+        return Float.intBitsToFloat((h & 0xffff) << 16);
+    }
+
+    /** ggml's nearest_int: round half to even through the float adder (valid for |x| < 2^22). */
+    static int nearestInt(float x) {
+        return (int) Math.rint(x);
+    }
+
+    /** hsum_float_8 of ggml's x86 code: (hi + lo), then lanes (0+2) + (1+3). */
+    static float hsum8(FloatVector v) {
+        float r0 = v.lane(4) + v.lane(0), r1 = v.lane(5) + v.lane(1);
+        float r2 = v.lane(6) + v.lane(2), r3 = v.lane(7) + v.lane(3);
+        return (r0 + r2) + (r1 + r3);
+    }
+
+    /**
+     * Dot product of 32 signed bytes {@code w} (element order) with 32 activations stored by
+     * {@link Q8Input#evenOdd} layout at {@code yOff}: lane k of the result is the sum over elements 4k..4k+3,
+     * the lane layout of AVX2's maddubs + madd pair. Products and pair sums must fit in 16 bits (|w| <= 128).
+     */
+    static IntVector groupDot(ByteVector w, short[] yEvenOdd, int yOff) {
+        ShortVector s = w.reinterpretAsShorts();
+        ShortVector we = s.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8);
+        ShortVector wo = s.lanewise(VectorOperators.ASHR, 8);
+        ShortVector ye = ShortVector.fromArray(S256, yEvenOdd, yOff);
+        ShortVector yo = ShortVector.fromArray(S256, yEvenOdd, yOff + 16);
+        IntVector p = we.mul(ye).add(wo.mul(yo)).reinterpretAsInts();
+        return p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                .add(p.lanewise(VectorOperators.ASHR, 16));
+    }
+
+    /** Eight int lanes: the first four {@code lo}, the last four {@code hi} (scales of two 16-value halves). */
+    static IntVector halves(int lo, int hi) {
+        return IntVector.broadcast(I256, lo).blend(hi, UPPER_HALF);
+    }
+
+    static FloatVector toFloat(IntVector v) {
+        return (FloatVector) v.convert(VectorOperators.I2F, 0);
+    }
+
+    /** acc + float(v) * scale per lane, fused (AVX2's _mm256_fmadd_ps with a broadcast scale). */
+    static FloatVector fmaLanes(IntVector v, float scale, FloatVector acc) {
+        return toFloat(v).fma(FloatVector.broadcast(F256, scale), acc);
+    }
+
+    /** Shifts every byte right by {@code n} (logical) and masks it; done on 16-bit lanes as AVX2 does. */
+    static ByteVector shiftMask(ByteVector b, int n, int mask) {
+        return b.reinterpretAsShorts().lanewise(VectorOperators.LSHR, n).reinterpretAsBytes().and((byte) mask);
+    }
+
+    static ByteVector load(MemorySegment s, long off) {
+        return ByteVector.fromMemorySegment(B256, s, off, LE);
+    }
+}
