@@ -82,6 +82,8 @@ final class Fp {
     static final ShortVector S_000F = ShortVector.broadcast(S256, (short) 0x000F);
     static final ShortVector S_00FF = ShortVector.broadcast(S256, (short) 0x00FF);
     static final ShortVector S_0F0F = ShortVector.broadcast(S256, (short) 0x0F0F);
+    static final ShortVector S_0004 = ShortVector.broadcast(S256, (short) 0x0004);
+    static final ShortVector S_0101 = ShortVector.broadcast(S256, (short) 0x0101);
     static final ShortVector S_0303 = ShortVector.broadcast(S256, (short) 0x0303);
 
     /** 16 little-endian shorts (32 bytes) at {@code off}; cheaper for C2 than loading bytes and reinterpreting. */
@@ -153,6 +155,14 @@ final class Fp {
     static IntVector groupDotU(ShortVector w, short[] yEvenOdd, int yOff) {
         ShortVector we = w.and(S_00FF);
         ShortVector wo = w.lanewise(VectorOperators.LSHR, 8);
+        return pairs16(we.mul(ShortVector.fromArray(S256, yEvenOdd, yOff))
+                .add(wo.mul(ShortVector.fromArray(S256, yEvenOdd, yOff + 16))));
+    }
+
+    /** {@link #groupDotU} of the quants minus {@code bias} (a broadcast constant). */
+    static IntVector groupDotU(ShortVector w, ShortVector bias, short[] yEvenOdd, int yOff) {
+        ShortVector we = w.and(S_00FF).sub(bias);
+        ShortVector wo = w.lanewise(VectorOperators.LSHR, 8).sub(bias);
         return pairs16(we.mul(ShortVector.fromArray(S256, yEvenOdd, yOff))
                 .add(wo.mul(ShortVector.fromArray(S256, yEvenOdd, yOff + 16))));
     }
