@@ -20,6 +20,7 @@ final class Fp {
     static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(LE);
     static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(LE);
+    static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(LE);
     static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(LE);
 
     static final VectorSpecies<Byte> B256 = ByteVector.SPECIES_256;
@@ -68,6 +69,13 @@ final class Fp {
     static float hsum8(FloatVector v) {
         float r0 = v.lane(4) + v.lane(0), r1 = v.lane(5) + v.lane(1);
         float r2 = v.lane(6) + v.lane(2), r3 = v.lane(7) + v.lane(3);
+        return (r0 + r2) + (r1 + r3);
+    }
+
+    /** {@link #hsum8} of eight floats stored by {@code FloatVector.intoArray(v, 0)}: the same sum. */
+    static float sum8(float[] v) {
+        float r0 = v[4] + v[0], r1 = v[5] + v[1];
+        float r2 = v[6] + v[2], r3 = v[7] + v[3];
         return (r0 + r2) + (r1 + r3);
     }
 

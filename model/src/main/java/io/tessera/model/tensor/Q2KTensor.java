@@ -63,9 +63,11 @@ final class Q2KTensor extends KQuantTensor {
                 // lane c of the min term: min[2c] * bsum[2c] + min[2c+1] * bsum[2c+1]
                 prod[c] = (lo >> 4) * bs[16 * b + 2 * c] + (hi >> 4) * bs[16 * b + 2 * c + 1];
             }
-            acc = Fp.fmaLanes(IntVector.fromArray(Fp.I256, prod, 0), dmin, acc);
-            acc = Fp.fmaLanes(sumi, d, acc);
+            IntVector mins = IntVector.fromArray(Fp.I256, prod, 0);
+            acc = ((FloatVector) mins.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(Fp.F256, dmin), acc);
+            acc = ((FloatVector) sumi.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(Fp.F256, d), acc);
         }
-        return Fp.hsum8(acc, scratch.scales);
+        acc.intoArray(scratch.scales, 0);
+        return Fp.sum8(scratch.scales);
     }
 }

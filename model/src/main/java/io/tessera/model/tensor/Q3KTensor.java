@@ -73,8 +73,10 @@ final class Q3KTensor extends KQuantTensor {
                 int lo = (int) (sc >>> 16 * j & 0xFF) - 32, hi = (int) (sc >>> 16 * j + 8 & 0xFF) - 32;
                 sumi = sumi.add(Fp.groupDotU(q, Fp.S_0004, y, 256 * b + 32 * c).mul(Fp.halves(lo, hi)));
             }
-            acc = Fp.fmaLanes(sumi, d, acc);
+            acc = ((FloatVector) sumi.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(Fp.F256, d), acc);
         }
-        return Fp.hsum8(acc, Scratch.get().scales);
+        float[] tmp = Scratch.get().scales;
+        acc.intoArray(tmp, 0);
+        return Fp.sum8(tmp);
     }
 }

@@ -9,4 +9,9 @@ final class Q4_1Tensor extends NibbleTensor {
     Q4_1Tensor(int rows, int cols, MemorySegment data) {
         super(GGMLType.Q4_1, rows, cols, data, true, false);
     }
+
+    @Override
+    float dot(int row, Q8Input in) {
+        return dot(row, in, true, false);
+    }
 }

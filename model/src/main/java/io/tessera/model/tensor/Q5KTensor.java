@@ -69,8 +69,10 @@ final class Q5KTensor extends KQuantTensor {
                         .or(qh.lanewise(VectorOperators.LSHR, i).and(Fp.S_0101).lanewise(VectorOperators.LSHL, 4));
                 sumi = sumi.add(Fp.groupDotU(q, y, 256 * b + 32 * i).mul((int) (scales >>> 8 * i & 0xFF)));
             }
-            acc = Fp.fmaLanes(sumi, d, acc);
+            acc = ((FloatVector) sumi.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(Fp.F256, d), acc);
         }
-        return Fp.hsum8(acc, Scratch.get().scales) + summs;
+        float[] tmp = Scratch.get().scales;
+        acc.intoArray(tmp, 0);
+        return Fp.sum8(tmp) + summs;
     }
 }

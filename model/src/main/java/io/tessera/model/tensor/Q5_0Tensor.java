@@ -9,4 +9,9 @@ final class Q5_0Tensor extends NibbleTensor {
     Q5_0Tensor(int rows, int cols, MemorySegment data) {
         super(GGMLType.Q5_0, rows, cols, data, false, true);
     }
+
+    @Override
+    float dot(int row, Q8Input in) {
+        return dot(row, in, false, true);
+    }
 }

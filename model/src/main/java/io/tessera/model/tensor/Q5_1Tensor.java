@@ -9,4 +9,9 @@ final class Q5_1Tensor extends NibbleTensor {
     Q5_1Tensor(int rows, int cols, MemorySegment data) {
         super(GGMLType.Q5_1, rows, cols, data, true, true);
     }
+
+    @Override
+    float dot(int row, Q8Input in) {
+        return dot(row, in, true, true);
+    }
 }

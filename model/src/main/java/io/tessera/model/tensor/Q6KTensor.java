@@ -69,8 +69,10 @@ final class Q6KTensor extends KQuantTensor {
                 // lane c of what is subtracted: 32 * (scale[2c] * bsum[2c] + scale[2c+1] * bsum[2c+1])
                 sub[c] = (lo * bs[16 * b + 2 * c] + hi * bs[16 * b + 2 * c + 1]) << 5;
             }
-            acc = Fp.fmaLanes(sumi.sub(IntVector.fromArray(Fp.I256, sub, 0)), d, acc);
+            sumi = sumi.sub(IntVector.fromArray(Fp.I256, sub, 0));
+            acc = ((FloatVector) sumi.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(Fp.F256, d), acc);
         }
-        return Fp.hsum8(acc, scratch.scales);
+        acc.intoArray(scratch.scales, 0);
+        return Fp.sum8(scratch.scales);
     }
 }

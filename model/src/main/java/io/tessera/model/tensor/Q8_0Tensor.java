@@ -2,7 +2,9 @@ package io.tessera.model.tensor;
 
 import io.tessera.model.gguf.GGMLType;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
 
@@ -40,11 +42,16 @@ final class Q8_0Tensor extends Q8Tensor {
             ShortVector ye = ShortVector.fromArray(Fp.S256, y, b * 32);
             ShortVector yo = ShortVector.fromArray(Fp.S256, y, b * 32 + 16);
             float d = dx[b];
-            acc0 = Fp.fmaLanes(Fp.groupDot(Fp.load(data, o + 2), ye, yo), Fp.f16(data, o) * d, acc0);
-            acc1 = Fp.fmaLanes(Fp.groupDot(Fp.load(data, o + rb + 2), ye, yo), Fp.f16(data, o + rb) * d, acc1);
+            IntVector p0 = Fp.groupDot(Fp.load(data, o + 2), ye, yo), p1 = Fp.groupDot(Fp.load(data, o + rb + 2), ye, yo);
+            float d0 = Fp.f16(data, o) * d, d1 = Fp.f16(data, o + rb) * d;
+            acc0 = ((FloatVector) p0.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(Fp.F256, d0), acc0);
+            acc1 = ((FloatVector) p1.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(Fp.F256, d1), acc1);
         }
-        out[off] = Fp.hsum8(acc0);
-        out[off + 1] = Fp.hsum8(acc1);
+        float[] tmp = Scratch.get().scales;
+        acc0.intoArray(tmp, 0);
+        out[off] = Fp.sum8(tmp);
+        acc1.intoArray(tmp, 0);
+        out[off + 1] = Fp.sum8(tmp);
     }
 
     @Override

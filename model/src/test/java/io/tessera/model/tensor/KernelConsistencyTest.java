@@ -113,4 +113,27 @@ class KernelConsistencyTest {
             }
         }
     }
+
+    @ParameterizedTest
+    @EnumSource(value = GGMLType.class, names = {"Q4_1", "Q5_0", "Q5_1"})
+    void nibbleKernelsEqualTheReferenceKernel(GGMLType type) {
+        int rows = 11, cols = 1024;
+        Random rnd = new Random(type.ordinal());
+        float[] w = new float[rows * cols];
+        for (int i = 0; i < w.length; i++) w[i] = (float) rnd.nextGaussian() * (i % 29 == 0 ? 0.2f : 0.02f) + (i % 96 < 32 ? 0.03f : 0);
+        MemorySegment seg = MemorySegment.ofArray(Quantizer.quantize(type, w));
+        WeightTensor t = Tensors.of(new GGUFTensorInfo("w", new long[]{cols, rows}, type, 0, seg));
+        boolean min = type != GGMLType.Q5_0, high = type != GGMLType.Q4_1;
+        for (int trial = 0; trial < 3; trial++) {
+            float[] x = activations(rnd, cols);
+            if (trial == 2) for (int i = 0; i < cols; i += 32) x[i] = 1000;
+            Q8Input in = (Q8Input) t.prepare(x, 0, t.newInput());
+            float[] out = new float[rows];
+            t.matvec(in, out, 0, 0, rows);
+            for (int r = 0; r < rows; r++) {
+                float expected = LegacyDots.nibble(seg, r * type.byteSize(cols), cols / 32, (int) type.typeSize, min, high, in);
+                assertThat(out[r]).as("%s row %d trial %d", type, r, trial).isEqualTo(expected);
+            }
+        }
+    }
 }

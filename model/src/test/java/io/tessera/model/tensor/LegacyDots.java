@@ -166,4 +166,28 @@ final class LegacyDots {
         return qh.reinterpretAsShorts().lanewise(VectorOperators.LSHR, bit).and((short) 0x0101)
                 .lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes();
     }
+
+    /** The first Q4_1 / Q5_0 / Q5_1 dot: quants unpacked with scalar code, then {@link Fp#groupDot}. */
+    static float nibble(MemorySegment data, long row0, int blocksPerRow, int typeSize, boolean hasMin,
+                        boolean hasHighBits, Q8Input in) {
+        int qsOff = 2 + (hasMin ? 2 : 0) + (hasHighBits ? 4 : 0);
+        byte[] q = new byte[32];
+        FloatVector acc = FloatVector.zero(Fp.F256);
+        float summs = 0;
+        for (int b = 0; b < blocksPerRow; b++) {
+            long o = row0 + (long) b * typeSize;
+            int qh = hasHighBits ? data.get(Fp.INT, o + qsOff - 4) : 0;
+            for (int j = 0; j < 16; j++) {
+                int x = Fp.u8(data, o + qsOff + j) & 0xFF;
+                q[j] = (byte) ((x & 0xF) | ((qh >>> j) & 1) << 4);
+                q[j + 16] = (byte) ((x >>> 4) | ((qh >>> (j + 16)) & 1) << 4);
+            }
+            ByteVector w = ByteVector.fromArray(Fp.B256, q, 0);
+            if (!hasMin) w = w.sub((byte) 16);
+            if (hasMin) summs = Math.fma(Fp.f16(data, o + 2), in.s[b], summs);
+            float d = Fp.f16(data, o) * in.d[b];
+            acc = Fp.fmaLanes(Fp.groupDot(w, in.evenOdd, b * 32), d, acc);
+        }
+        return Fp.hsum8(acc) + summs;
+    }
 }
