@@ -64,7 +64,7 @@ final class Q4_0Tensor extends Q8Tensor {
                 sc[k] = Fp.f16(data, o + k * rb) * d;
             }
             IntVector s = Fp.transposeSum(parts).sub(isum[b] << 3);
-            acc = Fp.toFloat(s).fma(FloatVector.fromArray(Fp.F256, sc, 0), acc);
+            acc = ((FloatVector) s.convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(Fp.F256, sc, 0), acc);
         }
         acc.intoArray(out, off);
     }
@@ -73,7 +73,7 @@ final class Q4_0Tensor extends Q8Tensor {
     static IntVector block(MemorySegment data, long o, ShortVector ylo, ShortVector yhi) {
         ShortVector z = (ShortVector) ByteVector.fromMemorySegment(Fp.B128, data, o + 2, Fp.LE)
                 .convertShape(VectorOperators.ZERO_EXTEND_B2S, Fp.S256, 0);
-        return Fp.pairs16(z.and((short) 0xF).mul(ylo).add(z.lanewise(VectorOperators.LSHR, 4).mul(yhi)));
+        return Fp.pairs16(z.and(Fp.S_000F).mul(ylo).add(z.lanewise(VectorOperators.LSHR, 4).mul(yhi)));
     }
 
     @Override
