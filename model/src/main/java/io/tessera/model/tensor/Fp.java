@@ -74,8 +74,13 @@ final class Fp {
 
     /** {@link #hsum8} of eight floats stored by {@code FloatVector.intoArray(v, 0)}: the same sum. */
     static float sum8(float[] v) {
-        float r0 = v[4] + v[0], r1 = v[5] + v[1];
-        float r2 = v[6] + v[2], r3 = v[7] + v[3];
+        return sum8(v, 0);
+    }
+
+    /** {@link #sum8} of {@code v[off..off+8)}. */
+    static float sum8(float[] v, int off) {
+        float r0 = v[off + 4] + v[off], r1 = v[off + 5] + v[off + 1];
+        float r2 = v[off + 6] + v[off + 2], r3 = v[off + 7] + v[off + 3];
         return (r0 + r2) + (r1 + r3);
     }
 

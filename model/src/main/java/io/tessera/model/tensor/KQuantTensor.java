@@ -26,6 +26,42 @@ abstract class KQuantTensor extends SegmentTensor {
 
     abstract float dot(int row, Q8KInput in);
 
+    /** Tokens per matmul tile. */
+    static final int TILE = 8;
+
+    /**
+     * Types with a {@link #tile} kernel: chunks of rows small enough for L1/L2, and for each row the weights of a
+     * block decoded once for up to {@link #TILE} tokens.
+     */
+    @Override
+    public void matmul(PreparedInput[] xs, int count, float[][] out, int rowFrom, int rowTo) {
+        if (!hasTile()) {
+            super.matmul(xs, count, out, rowFrom, rowTo);
+            return;
+        }
+        Scratch scratch = Scratch.get();
+        Q8KInput[] ins = scratch.kInputs;
+        int chunk = matmulRowChunk();
+        for (int r0 = rowFrom; r0 < rowTo; r0 += chunk) {
+            int r1 = Math.min(rowTo, r0 + chunk);
+            for (int t0 = 0; t0 < count; t0 += TILE) {
+                int tn = Math.min(TILE, count - t0);
+                for (int i = 0; i < tn; i++) ins[i] = Q8KInput.check(xs[t0 + i], cols);
+                for (int r = r0; r < r1; r++) tile(r, ins, tn, out, t0, scratch);
+            }
+        }
+        java.util.Arrays.fill(ins, null);
+    }
+
+    boolean hasTile() {
+        return false;
+    }
+
+    /** {@code out[t0 + t][row] = dot(row, ins[t])} for t < tn, bit for bit. */
+    void tile(int row, Q8KInput[] ins, int tn, float[][] out, int t0, Scratch scratch) {
+        throw new UnsupportedOperationException();
+    }
+
     /** The eight 6-bit scales of a Q4_K/Q5_K block (12 bytes at {@code off}), one per byte, sub-block 0 lowest. */
     static long scales(MemorySegment s, long off) {
         int u0 = s.get(Fp.INT, off), u2 = s.get(Fp.INT, off + 8);

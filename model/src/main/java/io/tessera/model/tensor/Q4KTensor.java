@@ -66,4 +66,60 @@ final class Q4KTensor extends KQuantTensor {
         }
         return acc - accMin;
     }
+
+    @Override
+    boolean hasTile() {
+        return true;
+    }
+
+    /** {@link #dot} for several tokens, the nibbles, scales and mins of each block unpacked once. */
+    @Override
+    void tile(int row, Q8KInput[] ins, int tn, float[][] out, int t0, Scratch scratch) {
+        MemorySegment data = this.data;
+        short[] w = scratch.weights;
+        int[] sm = scratch.blockInts;   // [0, 8): scales, [8, 16): mins
+        float[] acc = scratch.accs;     // [0, tn): sums, [64, 64 + tn): min sums
+        java.util.Arrays.fill(acc, 0, 64 + TILE, 0f);
+        long o = row * rowBytes;
+        for (int b = 0; b < blocksPerRow; b++, o += 144) {
+            long scales = scales(data, o + 4), mins = mins(data, o + 4);
+            for (int i = 0; i < 8; i++) {
+                sm[i] = (int) (scales >>> 8 * i & 0xFF);
+                sm[8 + i] = (int) (mins >>> 8 * i & 0xFF);
+            }
+            float dw = Fp.f16(data, o), dmin = Fp.f16(data, o + 2);
+            for (int j = 0; j < 4; j++) {
+                ShortVector q = Fp.loadShorts(data, o + 16 + 32 * j);
+                q.and(Fp.S_000F).intoArray(w, 64 * j);
+                q.lanewise(VectorOperators.LSHR, 8).and(Fp.S_000F).intoArray(w, 64 * j + 16);
+                q.lanewise(VectorOperators.LSHR, 4).and(Fp.S_000F).intoArray(w, 64 * j + 32);
+                q.lanewise(VectorOperators.LSHR, 12).intoArray(w, 64 * j + 48);
+            }
+            for (int t = 0; t < tn; t++) {
+                Q8KInput x = ins[t];
+                short[] y = x.evenOdd;
+                int[] bs = x.bsums;
+                int summ = 0;
+                for (int i = 0; i < 8; i++) summ += sm[8 + i] * (bs[16 * b + 2 * i] + bs[16 * b + 2 * i + 1]);
+                IntVector sumi = IntVector.zero(Fp.I256);
+                for (int j = 0; j < 4; j++) {
+                    int yo = 256 * b + 64 * j, wo = 64 * j;
+                    ShortVector plo = ShortVector.fromArray(Fp.S256, w, wo).mul(ShortVector.fromArray(Fp.S256, y, yo))
+                            .add(ShortVector.fromArray(Fp.S256, w, wo + 16).mul(ShortVector.fromArray(Fp.S256, y, yo + 16)));
+                    ShortVector phi = ShortVector.fromArray(Fp.S256, w, wo + 32).mul(ShortVector.fromArray(Fp.S256, y, yo + 32))
+                            .add(ShortVector.fromArray(Fp.S256, w, wo + 48).mul(ShortVector.fromArray(Fp.S256, y, yo + 48)));
+                    IntVector a = plo.reinterpretAsInts(), c = phi.reinterpretAsInts();
+                    IntVector lo = a.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                            .add(a.lanewise(VectorOperators.ASHR, 16));
+                    IntVector hi = c.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                            .add(c.lanewise(VectorOperators.ASHR, 16));
+                    sumi = sumi.add(lo.mul(sm[2 * j])).add(hi.mul(sm[2 * j + 1]));
+                }
+                float dx = x.d[b];
+                acc[t] = Math.fma((float) sumi.reduceLanes(VectorOperators.ADD), dw * dx, acc[t]);
+                acc[64 + t] = Math.fma((float) summ, dmin * dx, acc[64 + t]);
+            }
+        }
+        for (int t = 0; t < tn; t++) out[t0 + t][row] = acc[t] - acc[64 + t];
+    }
 }

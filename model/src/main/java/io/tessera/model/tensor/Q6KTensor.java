@@ -75,4 +75,60 @@ final class Q6KTensor extends KQuantTensor {
         acc.intoArray(scratch.scales, 0);
         return Fp.sum8(scratch.scales);
     }
+
+    @Override
+    boolean hasTile() {
+        return true;
+    }
+
+    /** {@link #dot} for several tokens, the 6-bit quants and scales of each block unpacked once. */
+    @Override
+    void tile(int row, Q8KInput[] ins, int tn, float[][] out, int t0, Scratch scratch) {
+        MemorySegment data = this.data;
+        short[] w = scratch.weights;
+        int[] ints = scratch.blockInts;   // [0, 64): per chunk the scale halves; [64, 80): scales; [80, 88): sub
+        float[] acc = scratch.accs;
+        java.util.Arrays.fill(acc, 0, 8 * tn, 0f);
+        long o = row * rowBytes;
+        for (int b = 0; b < blocksPerRow; b++, o += 210) {
+            float dw = Fp.f16(data, o + 208);
+            for (int c = 0; c < 8; c++) {
+                int n = c >> 2, j = c & 3;
+                ShortVector ql = Fp.loadShorts(data, o + 64 * n + 32 * (j & 1))
+                        .lanewise(VectorOperators.LSHR, 4 * (j >> 1)).and(Fp.S_0F0F);
+                ShortVector qh = Fp.loadShorts(data, o + 128 + 32 * n)
+                        .lanewise(VectorOperators.LSHR, 2 * j).and(Fp.S_0303).lanewise(VectorOperators.LSHL, 4);
+                ShortVector q = ql.or(qh);
+                q.and(Fp.S_00FF).intoArray(w, 32 * c);
+                q.lanewise(VectorOperators.LSHR, 8).intoArray(w, 32 * c + 16);
+                short pair = data.get(Fp.SHORT, o + 192 + 2 * c);
+                int lo = (byte) pair, hi = pair >> 8;
+                ints[64 + 2 * c] = lo;
+                ints[65 + 2 * c] = hi;
+                Fp.halves(lo, hi).intoArray(ints, 8 * c);
+            }
+            for (int t = 0; t < tn; t++) {
+                Q8KInput x = ins[t];
+                short[] y = x.evenOdd;
+                int[] bs = x.bsums;
+                IntVector sumi = IntVector.zero(Fp.I256);
+                for (int c = 0; c < 8; c++) {
+                    int yo = 256 * b + 32 * c;
+                    ShortVector p = ShortVector.fromArray(Fp.S256, w, 32 * c).mul(ShortVector.fromArray(Fp.S256, y, yo))
+                            .add(ShortVector.fromArray(Fp.S256, w, 32 * c + 16).mul(ShortVector.fromArray(Fp.S256, y, yo + 16)));
+                    IntVector pi = p.reinterpretAsInts();
+                    IntVector pairs = pi.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                            .add(pi.lanewise(VectorOperators.ASHR, 16));
+                    sumi = sumi.add(pairs.mul(IntVector.fromArray(Fp.I256, ints, 8 * c)));
+                    ints[80 + c] = (ints[64 + 2 * c] * bs[16 * b + 2 * c] + ints[65 + 2 * c] * bs[16 * b + 2 * c + 1]) << 5;
+                }
+                sumi = sumi.sub(IntVector.fromArray(Fp.I256, ints, 80));
+                float d = x.d[b] * dw;
+                ((FloatVector) sumi.convert(VectorOperators.I2F, 0))
+                        .fma(FloatVector.broadcast(Fp.F256, d), FloatVector.fromArray(Fp.F256, acc, 8 * t))
+                        .intoArray(acc, 8 * t);
+            }
+        }
+        for (int t = 0; t < tn; t++) out[t0 + t][row] = Fp.sum8(acc, 8 * t);
+    }
 }

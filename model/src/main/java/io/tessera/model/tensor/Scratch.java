@@ -9,6 +9,12 @@ final class Scratch {
     /** Eight per-row scales (or other small per-lane values), then room for a tile of them. */
     final float[] scales = new float[64];
     final int[] ints = new int[64];
+    /** Decoded weights of one block for the matmul tiles. */
+    final short[] weights = new short[512];
+    final int[] blockInts = new int[128];
+    final float[] accs = new float[128];
+    /** The tokens of a matmul tile. */
+    final Q8KInput[] kInputs = new Q8KInput[KQuantTensor.TILE];
     private float[] big = new float[0];
 
     static Scratch get() {
