@@ -63,17 +63,27 @@ final class Q4_0Tensor extends Q8Tensor {
                 block(data, o + k * rb, ylo, yhi).intoArray(parts, 8 * k);
                 sc[k] = Fp.f16(data, o + k * rb) * d;
             }
-            IntVector s = Fp.transposeSum(parts).sub(isum[b] << 3);
+            // lane k: low halves + 65536 * high halves of row k's biased 16-bit partial sums (see block)
+            IntVector v = Fp.transposeSum(parts);
+            IntVector s = v.lanewise(VectorOperators.LSHR, 16).add(v.and(0xFFFF)).sub((isum[b] << 3) + 16 * BIAS);
             acc = ((FloatVector) s.convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(Fp.F256, sc, 0), acc);
         }
         acc.intoArray(out, off);
     }
 
-    /** Eight int lanes summing to the block's dot with the nibbles taken unsigned (0..15). */
+    /** Added to every 16-bit partial sum so that they are positive and eight of them fit in 16 bits. */
+    private static final short BIAS = 4096;
+    private static final ShortVector BIAS_V = ShortVector.broadcast(Fp.S256, BIAS);
+
+    /**
+     * The block's dot with the nibbles taken unsigned (0..15), as 16 partial sums p_i + BIAS in [286, 7906]
+     * (|p_i| <= 2 * 15 * 127) packed two per int lane: summing eight such ints can neither carry from the low
+     * into the high half nor overflow 32 bits (taken unsigned), which saves the 16-to-32-bit widening.
+     */
     static IntVector block(MemorySegment data, long o, ShortVector ylo, ShortVector yhi) {
         ShortVector z = (ShortVector) ByteVector.fromMemorySegment(Fp.B128, data, o + 2, Fp.LE)
                 .convertShape(VectorOperators.ZERO_EXTEND_B2S, Fp.S256, 0);
-        return Fp.pairs16(z.and(Fp.S_000F).mul(ylo).add(z.lanewise(VectorOperators.LSHR, 4).mul(yhi)));
+        return z.and(Fp.S_000F).mul(ylo).add(z.lanewise(VectorOperators.LSHR, 4).mul(yhi)).add(BIAS_V).reinterpretAsInts();
     }
 
     @Override
