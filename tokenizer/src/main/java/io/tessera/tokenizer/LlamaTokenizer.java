@@ -36,6 +36,7 @@ public final class LlamaTokenizer implements Tokenizer {
     private final int[] specialTokens;      // control / user-defined / unknown ids, longest text first
     private final byte[][] pieceBytes;      // token_to_piece with special tokens rendered
     private final BpeMerger merger;
+    private final int[] byteTokens;
     private final RegexSplitter splitter;
 
     private LlamaTokenizer(Builder b) {
@@ -83,6 +84,7 @@ public final class LlamaTokenizer implements Tokenizer {
         }
         special.sort(Comparator.comparingInt((Integer i) -> -tokens[i].length()));
         this.specialTokens = special.stream().mapToInt(Integer::intValue).toArray();
+        this.byteTokens = byteTokens();
         this.pieceBytes = new byte[n][];
         for (int i = 0; i < n; i++) pieceBytes[i] = computePiece(i);
     }
@@ -224,17 +226,27 @@ public final class LlamaTokenizer implements Tokenizer {
     }
 
     private void spmBigram(String text, int[] start, int[] len, int left, int right, PriorityQueue<SpmBigram> queue) {
-        if (left < 0 || right < 0) return;
+        if (left < 0 || right < 0 || len[left] + len[right] > maxTokenChars) return;
         Integer id = lookup(text.substring(start[left], start[left] + len[left] + len[right]));
         if (id == null) return;
         queue.add(new SpmBigram(left, right, scores[id], len[left] + len[right]));
     }
 
     private void addByteToken(int b, IntList out) {
-        Integer id = lookup(String.format("<0x%02X>", b));
-        if (id == null && b < 0x80) id = lookup(String.valueOf((char) b));
-        if (id != null) out.add(id);
+        int id = byteTokens[b];
+        if (id >= 0) out.add(id);
         else if (unk >= 0) out.add(unk);
+    }
+
+    /** The token of each byte for SPM byte fallback: "&lt;0xXX&gt;", else the byte as a one-character token. */
+    private int[] byteTokens() {
+        int[] t = new int[256];
+        for (int b = 0; b < 256; b++) {
+            Integer id = lookup(String.format("<0x%02X>", b));
+            if (id == null && b < 0x80) id = lookup(String.valueOf((char) b));
+            t[b] = id == null ? -1 : id;
+        }
+        return t;
     }
 
     // ---------------------------------------------------------------- BPE
