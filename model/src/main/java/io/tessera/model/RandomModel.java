@@ -19,8 +19,16 @@ import java.util.stream.IntStream;
  */
 public final class RandomModel {
 
-    /** A model shape. {@code headDim} 0 means dim / heads. */
-    public record Shape(String arch, int dim, int layers, int heads, int kvHeads, int headDim, int ffn, int vocab, int context) {
+    /**
+     * A model shape. {@code headDim} 0 means dim / heads. Block weights are N(0, 0.02); the embedding and
+     * output matrices N(0, sigma), where a larger sigma gives peaked next-token distributions (few near-ties)
+     * while attention stays smooth, so that rounding differences do not grow chaotically.
+     */
+    public record Shape(String arch, int dim, int layers, int heads, int kvHeads, int headDim, int ffn, int vocab, int context, double sigma) {
+        public Shape(String arch, int dim, int layers, int heads, int kvHeads, int headDim, int ffn, int vocab, int context) {
+            this(arch, dim, layers, heads, kvHeads, headDim, ffn, vocab, context, 0.02);
+        }
+
         public long parameters() {
             int hd = headDim > 0 ? headDim : dim / heads;
             long perLayer = (long) dim * heads * hd * 2 + (long) dim * kvHeads * hd * 2 + 3L * dim * ffn + 2L * dim;
@@ -38,9 +46,9 @@ public final class RandomModel {
             throw new TesseraException("model random: unknown --arch '" + arch + "' (llama, qwen2, qwen3)");
         }
         return switch (arch + ":" + p) {
-            case "llama:TEST" -> new Shape("llama", 256, 2, 4, 2, 0, 512, 512, 256);
-            case "qwen2:TEST" -> new Shape("qwen2", 256, 2, 4, 2, 0, 512, 512, 256);
-            case "qwen3:TEST" -> new Shape("qwen3", 256, 2, 4, 2, 128, 512, 512, 256);
+            case "llama:TEST" -> new Shape("llama", 256, 2, 4, 2, 0, 512, 512, 256, 0.1);
+            case "qwen2:TEST" -> new Shape("qwen2", 256, 2, 4, 2, 0, 512, 512, 256, 0.1);
+            case "qwen3:TEST" -> new Shape("qwen3", 256, 2, 4, 2, 128, 512, 512, 256, 0.1);
             case "qwen2:1B", "qwen2:0.5B" -> new Shape("qwen2", 896, 24, 14, 2, 0, 4864, 151936, 4096);
             case "llama:260K" -> new Shape("llama", 64, 5, 8, 4, 0, 172, 512, 128);
             case "llama:15M" -> new Shape("llama", 288, 6, 6, 6, 0, 768, 32000, 2048);
@@ -91,18 +99,18 @@ public final class RandomModel {
         putVocabulary(w, s.vocab(), vocabFrom);
 
         SplittableRandom root = new SplittableRandom(seed);
-        matrix(w, "token_embd.weight", s.dim(), s.vocab(), base, root.split());
+        matrix(w, "token_embd.weight", s.dim(), s.vocab(), base, s.sigma(), root.split());
         w.addTensor("output_norm.weight", new long[]{s.dim()}, norm(s.dim(), root.split()));
         GGMLType outType = base.isQuantized() && base != GGMLType.Q8_0 ? GGMLType.Q6_K : base;
-        matrix(w, "output.weight", s.dim(), s.vocab(), outType, root.split());
+        matrix(w, "output.weight", s.dim(), s.vocab(), outType, s.sigma(), root.split());
         for (int l = 0; l < s.layers(); l++) {
             String b = "blk." + l + ".";
             boolean moreBits = mix && (l < s.layers() / 8 || l >= 7 * s.layers() / 8 || (l - s.layers() / 8) % 3 == 2);
             w.addTensor(b + "attn_norm.weight", new long[]{s.dim()}, norm(s.dim(), root.split()));
-            matrix(w, b + "attn_q.weight", s.dim(), s.heads() * hd, base, root.split());
-            matrix(w, b + "attn_k.weight", s.dim(), s.kvHeads() * hd, base, root.split());
-            matrix(w, b + "attn_v.weight", s.dim(), s.kvHeads() * hd, moreBits ? GGMLType.Q6_K : base, root.split());
-            matrix(w, b + "attn_output.weight", s.heads() * hd, s.dim(), base, root.split());
+            matrix(w, b + "attn_q.weight", s.dim(), s.heads() * hd, base, 0.02, root.split());
+            matrix(w, b + "attn_k.weight", s.dim(), s.kvHeads() * hd, base, 0.02, root.split());
+            matrix(w, b + "attn_v.weight", s.dim(), s.kvHeads() * hd, moreBits ? GGMLType.Q6_K : base, 0.02, root.split());
+            matrix(w, b + "attn_output.weight", s.heads() * hd, s.dim(), base, 0.02, root.split());
             if (s.arch().equals("qwen3")) {
                 w.addTensor(b + "attn_q_norm.weight", new long[]{hd}, norm(hd, root.split()));
                 w.addTensor(b + "attn_k_norm.weight", new long[]{hd}, norm(hd, root.split()));
@@ -113,9 +121,9 @@ public final class RandomModel {
                 w.addTensor(b + "attn_v.bias", new long[]{s.kvHeads() * hd}, gaussian(s.kvHeads() * hd, 0.02, root.split()));
             }
             w.addTensor(b + "ffn_norm.weight", new long[]{s.dim()}, norm(s.dim(), root.split()));
-            matrix(w, b + "ffn_gate.weight", s.dim(), s.ffn(), base, root.split());
-            matrix(w, b + "ffn_up.weight", s.dim(), s.ffn(), base, root.split());
-            matrix(w, b + "ffn_down.weight", s.ffn(), s.dim(), moreBits ? GGMLType.Q6_K : base, root.split());
+            matrix(w, b + "ffn_gate.weight", s.dim(), s.ffn(), base, 0.02, root.split());
+            matrix(w, b + "ffn_up.weight", s.dim(), s.ffn(), base, 0.02, root.split());
+            matrix(w, b + "ffn_down.weight", s.ffn(), s.dim(), moreBits ? GGMLType.Q6_K : base, 0.02, root.split());
         }
         w.put("general.file_type", fileType(t));
         w.put("general.quantization_version", 2);
@@ -143,7 +151,7 @@ public final class RandomModel {
         return v;
     }
 
-    private static void matrix(GGUFWriter w, String name, int cols, int rows, GGMLType type, SplittableRandom rng) {
+    private static void matrix(GGUFWriter w, String name, int cols, int rows, GGMLType type, double sigma, SplittableRandom rng) {
         if (cols % type.blockSize != 0) type = GGMLType.F16;
         long seed = rng.nextLong();
         int chunk = 64;
@@ -154,7 +162,7 @@ public final class RandomModel {
             int r0 = c * chunk, r1 = Math.min(rows, r0 + chunk);
             SplittableRandom r = new SplittableRandom(seed + 0x9E3779B97F4A7C15L * c);
             float[] v = new float[(r1 - r0) * cols];
-            for (int i = 0; i < v.length; i++) v[i] = (float) (r.nextGaussian() * 0.02);
+            for (int i = 0; i < v.length; i++) v[i] = (float) (r.nextGaussian() * sigma);
             parts[c] = Quantizer.quantize(ty, v);
         });
         long total = 0;
