@@ -107,6 +107,23 @@ class CliTest {
     }
 
     @Test
+    void benchPrintsJsonWithTheAgreedKeys() throws Exception {
+        Path model = shared("models/stories260K-F32.gguf");
+        Run r = run(null, "bench", "-m", model.toString(), "-p", "16", "-n", "8", "-r", "2", "-t", "1", "--json");
+        assertThat(r.code()).as(r.err()).isZero();
+        JsonNode o = new ObjectMapper().readTree(r.out());
+        assertThat(o.get("pp_tokens_per_s").asDouble()).isPositive();
+        assertThat(o.get("tg_tokens_per_s").asDouble()).isPositive();
+        // every tensor once, except the 512 x 64 F32 embedding table of which one row is read
+        long tensors = java.nio.file.Files.size(model) - 14176; // data section, from the file's header size
+        assertThat(o.get("bytes_per_token").asLong()).isBetween(tensors - 512 * 64 * 4 + 64 * 4 - 4096, tensors - 512 * 64 * 4 + 64 * 4);
+
+        Run mem = run(null, "bench", "memory", "--size-mb", "32", "-r", "1", "-t", "1", "--json");
+        assertThat(mem.code()).as(mem.err()).isZero();
+        assertThat(new ObjectMapper().readTree(mem.out()).get("read_gbps").asDouble()).isPositive();
+    }
+
+    @Test
     void inspectPrintsMetadataAndTensors() {
         Path model = shared("models/rand-15M-Q4_0.gguf");
         Run r = run(null, "inspect", model.toString());
