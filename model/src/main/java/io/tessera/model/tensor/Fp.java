@@ -6,6 +6,7 @@ import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
@@ -28,6 +29,11 @@ final class Fp {
     static final VectorSpecies<Integer> I256 = IntVector.SPECIES_256;
     static final VectorSpecies<Float> F256 = FloatVector.SPECIES_256;
     private static final VectorMask<Integer> UPPER_HALF = VectorMask.fromLong(I256, 0xF0);
+    private static final VectorMask<Integer> ODD_1 = VectorMask.fromLong(I256, 0xAA);
+    private static final VectorMask<Integer> ODD_2 = VectorMask.fromLong(I256, 0xCC);
+    private static final VectorShuffle<Integer> SWAP_1 = VectorShuffle.fromValues(I256, 1, 0, 3, 2, 5, 4, 7, 6);
+    private static final VectorShuffle<Integer> SWAP_2 = VectorShuffle.fromValues(I256, 2, 3, 0, 1, 6, 7, 4, 5);
+    private static final VectorShuffle<Integer> SWAP_4 = VectorShuffle.fromValues(I256, 4, 5, 6, 7, 0, 1, 2, 3);
 
     static float f16(MemorySegment s, long off) {
         return Float.float16ToFloat(s.get(SHORT, off));
@@ -102,5 +108,50 @@ final class Fp {
 
     static ByteVector load(MemorySegment s, long off) {
         return ByteVector.fromMemorySegment(B256, s, off, LE);
+    }
+
+    /**
+     * Dot product of 32 signed bytes {@code w} with activations already loaded in {@link Q8Input#evenOdd} layout
+     * ({@code ye} the even-index, {@code yo} the odd-index quants); same lanes as {@link #groupDot}.
+     */
+    static IntVector groupDot(ByteVector w, ShortVector ye, ShortVector yo) {
+        ShortVector s = w.reinterpretAsShorts();
+        ShortVector we = s.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8);
+        ShortVector wo = s.lanewise(VectorOperators.ASHR, 8);
+        return pairs16(we.mul(ye).add(wo.mul(yo)));
+    }
+
+    /** Sums adjacent 16-bit lanes into 32-bit lanes (AVX2's madd against ones). */
+    static IntVector pairs16(ShortVector p) {
+        IntVector i = p.reinterpretAsInts();
+        return i.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                .add(i.lanewise(VectorOperators.ASHR, 16));
+    }
+
+    /** Lane r of the result is the sum of all lanes of {@code v_r} (eight horizontal sums at once, exact). */
+    static IntVector transposeSum(IntVector v0, IntVector v1, IntVector v2, IntVector v3,
+                                  IntVector v4, IntVector v5, IntVector v6, IntVector v7) {
+        IntVector a = combine(v0, v1, ODD_1, SWAP_1), b = combine(v2, v3, ODD_1, SWAP_1);
+        IntVector c = combine(v4, v5, ODD_1, SWAP_1), d = combine(v6, v7, ODD_1, SWAP_1);
+        return combine(combine(a, b, ODD_2, SWAP_2), combine(c, d, ODD_2, SWAP_2), UPPER_HALF, SWAP_4);
+    }
+
+    /**
+     * {@link #transposeSum} of the eight vectors stored one after the other in {@code v[0..64)}; overwrites
+     * {@code v[0..16)}. Half of the tree is a loop so that the kernels using it stay within C2's inlining budget.
+     */
+    static IntVector transposeSum(int[] v) {
+        for (int h = 0; h < 2; h++) {
+            int o = 32 * h;
+            IntVector a = combine(IntVector.fromArray(I256, v, o), IntVector.fromArray(I256, v, o + 8), ODD_1, SWAP_1);
+            IntVector b = combine(IntVector.fromArray(I256, v, o + 16), IntVector.fromArray(I256, v, o + 24), ODD_1, SWAP_1);
+            combine(a, b, ODD_2, SWAP_2).intoArray(v, 8 * h);
+        }
+        return combine(IntVector.fromArray(I256, v, 0), IntVector.fromArray(I256, v, 8), UPPER_HALF, SWAP_4);
+    }
+
+    /** One level of the transposed reduction: where {@code m} is set lanes come from {@code b}, else from {@code a}. */
+    private static IntVector combine(IntVector a, IntVector b, VectorMask<Integer> m, VectorShuffle<Integer> s) {
+        return a.blend(b, m).add(b.blend(a, m).rearrange(s));
     }
 }

@@ -2,6 +2,8 @@ package io.tessera.model.tensor;
 
 import io.tessera.model.gguf.GGMLType;
 import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 
@@ -29,6 +31,49 @@ final class Q4_0Tensor extends Q8Tensor {
                 dst[base + j + 16] = ((q >>> 4) - 8) * d;
             }
         }
+    }
+
+    /**
+     * Rows in groups of eight, one float lane per row as ggml_gemv_q4_0_8x8_q8_0: per block the eight integer dots
+     * (nibbles taken unsigned, minus 8 * sum of the block's activations) are reduced into eight lanes together.
+     * The row loop goes through memory and is left for C2 to unroll: written out, the kernel exceeds C2's
+     * inlining budget (NodeCountInliningCutoff) and falls off the vector intrinsics.
+     */
+    @Override
+    int matvecRows(Q8Input in, float[] out, int outOff, int rowFrom, int rowTo) {
+        Scratch scratch = Scratch.get();
+        int r = rowFrom;
+        for (; r + 8 <= rowTo; r += 8) rows8(in, r, out, outOff + r, scratch.scales, scratch.ints);
+        return r;
+    }
+
+    private void rows8(Q8Input in, int r0, float[] out, int off, float[] sc, int[] parts) {
+        MemorySegment data = this.data;
+        long rb = rowBytes;
+        short[] y = in.natural;
+        float[] dx = in.d;
+        int[] isum = in.isum;
+        FloatVector acc = FloatVector.zero(Fp.F256);
+        long o = r0 * rb;
+        for (int b = 0; b < blocksPerRow; b++, o += 18) {
+            ShortVector ylo = ShortVector.fromArray(Fp.S256, y, b * 32);
+            ShortVector yhi = ShortVector.fromArray(Fp.S256, y, b * 32 + 16);
+            float d = dx[b];
+            for (int k = 0; k < 8; k++) {
+                block(data, o + k * rb, ylo, yhi).intoArray(parts, 8 * k);
+                sc[k] = Fp.f16(data, o + k * rb) * d;
+            }
+            IntVector s = Fp.transposeSum(parts).sub(isum[b] << 3);
+            acc = Fp.toFloat(s).fma(FloatVector.fromArray(Fp.F256, sc, 0), acc);
+        }
+        acc.intoArray(out, off);
+    }
+
+    /** Eight int lanes summing to the block's dot with the nibbles taken unsigned (0..15). */
+    static IntVector block(MemorySegment data, long o, ShortVector ylo, ShortVector yhi) {
+        ShortVector z = (ShortVector) ByteVector.fromMemorySegment(Fp.B128, data, o + 2, Fp.LE)
+                .convertShape(VectorOperators.ZERO_EXTEND_B2S, Fp.S256, 0);
+        return Fp.pairs16(z.and((short) 0xF).mul(ylo).add(z.lanewise(VectorOperators.LSHR, 4).mul(yhi)));
     }
 
     @Override

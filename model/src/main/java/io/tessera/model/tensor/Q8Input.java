@@ -13,6 +13,8 @@ final class Q8Input implements PreparedInput {
     final byte[] qs;
     /** fp16 scale of each block, as float. */
     final float[] d;
+    /** Exact sum of each block's quants. */
+    final int[] isum;
     /** Q8_1 only: fp16(d * sum of the block's quants), as float. */
     final float[] s;
     /** Per block: the 16 even-index quants, then the 16 odd-index quants (for {@link Fp#groupDot}). */
@@ -28,6 +30,7 @@ final class Q8Input implements PreparedInput {
         qs = new byte[length];
         d = new float[nb];
         s = withSum ? new float[nb] : null;
+        isum = new int[nb];
         evenOdd = new short[length];
         natural = new short[length];
     }
@@ -53,6 +56,7 @@ final class Q8Input implements PreparedInput {
                 natural[i] = (short) q;
                 evenOdd[b * QK + (j >> 1) + ((j & 1) << 4)] = (short) q;
             }
+            isum[b] = sum;
             if (withSum) s[b] = Fp.roundF16(dd * (float) sum);
         }
         return this;

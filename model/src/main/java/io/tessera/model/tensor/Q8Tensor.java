@@ -24,7 +24,16 @@ abstract class Q8Tensor extends SegmentTensor {
     @Override
     public void matvec(PreparedInput x, float[] out, int outOff, int rowFrom, int rowTo) {
         Q8Input in = Q8Input.check(x, cols, withSum);
-        for (int r = rowFrom; r < rowTo; r++) out[outOff + r] = dot(r, in);
+        int r = rowFrom < rowTo ? matvecRows(in, out, outOff, rowFrom, rowTo) : rowTo;
+        for (; r < rowTo; r++) out[outOff + r] = dot(r, in);
+    }
+
+    /**
+     * Multi-row kernel: computes rows from {@code rowFrom} in groups (exactly as {@link #dot} would) and returns
+     * the first row it left to {@link #dot}.
+     */
+    int matvecRows(Q8Input in, float[] out, int outOff, int rowFrom, int rowTo) {
+        return rowFrom;
     }
 
     abstract float dot(int row, Q8Input in);

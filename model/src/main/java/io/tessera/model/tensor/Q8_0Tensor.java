@@ -2,6 +2,7 @@ package io.tessera.model.tensor;
 
 import io.tessera.model.gguf.GGMLType;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.ShortVector;
 
 import java.lang.foreign.MemorySegment;
 
@@ -18,6 +19,32 @@ final class Q8_0Tensor extends Q8Tensor {
             float d = Fp.f16(data, o);
             for (int j = 0; j < 32; j++) dst[dstOff + b * 32 + j] = Fp.u8(data, o + 2 + j) * d;
         }
+    }
+
+    @Override
+    int matvecRows(Q8Input in, float[] out, int outOff, int rowFrom, int rowTo) {
+        int r = rowFrom;
+        for (; r + 2 <= rowTo; r += 2) rows2(in, r, out, outOff + r);
+        return r;
+    }
+
+    /** Rows r0 and r0+1 at once, each exactly as {@link #dot}; the activations are loaded once per block. */
+    private void rows2(Q8Input in, int r0, float[] out, int off) {
+        MemorySegment data = this.data;
+        long rb = rowBytes;
+        short[] y = in.evenOdd;
+        float[] dx = in.d;
+        FloatVector acc0 = FloatVector.zero(Fp.F256), acc1 = acc0;
+        long o = r0 * rb;
+        for (int b = 0; b < blocksPerRow; b++, o += 34) {
+            ShortVector ye = ShortVector.fromArray(Fp.S256, y, b * 32);
+            ShortVector yo = ShortVector.fromArray(Fp.S256, y, b * 32 + 16);
+            float d = dx[b];
+            acc0 = Fp.fmaLanes(Fp.groupDot(Fp.load(data, o + 2), ye, yo), Fp.f16(data, o) * d, acc0);
+            acc1 = Fp.fmaLanes(Fp.groupDot(Fp.load(data, o + rb + 2), ye, yo), Fp.f16(data, o + rb) * d, acc1);
+        }
+        out[off] = Fp.hsum8(acc0);
+        out[off + 1] = Fp.hsum8(acc1);
     }
 
     @Override

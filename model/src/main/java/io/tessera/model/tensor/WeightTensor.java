@@ -39,6 +39,26 @@ public abstract class WeightTensor {
     /** {@code out[outOff + r] = dot(row r, x)} for r in [rowFrom, rowTo). Thread-safe; callers split rows across threads. */
     public abstract void matvec(PreparedInput x, float[] out, int outOff, int rowFrom, int rowTo);
 
+    /**
+     * Batched product for prompt processing: {@code out[t][r] = dot(row r, xs[t])} for t in [0, count) and r in
+     * [rowFrom, rowTo), bit for bit what {@link #matvec} gives for each token; the fast versions read every weight
+     * block once per tile of tokens. Thread-safe; callers split rows across threads.
+     */
+    public void matmul(PreparedInput[] xs, int count, float[][] out, int rowFrom, int rowTo) {
+        // chunks of rows small enough to stay in L1/L2 while every token passes over them
+        int chunk = matmulRowChunk();
+        for (int r = rowFrom; r < rowTo; r += chunk) {
+            int end = Math.min(rowTo, r + chunk);
+            for (int t = 0; t < count; t++) matvec(xs[t], out[t], 0, r, end);
+        }
+    }
+
+    /** Rows per chunk of the default {@link #matmul}: a multiple of 8 whose weights take about 32 KiB. */
+    int matmulRowChunk() {
+        long rowBytes = type.byteSize(cols);
+        return (int) Math.max(8, Math.min(1 << 20, 32768 / rowBytes) & ~7);
+    }
+
     /** Creates the tensor for a GGUF tensor, or throws {@link io.tessera.TesseraException} naming it when its type is unsupported. */
     public static WeightTensor of(io.tessera.model.gguf.GGUFTensorInfo info) {
         return Tensors.of(info);

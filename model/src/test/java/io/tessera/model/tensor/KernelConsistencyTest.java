@@ -1,0 +1,86 @@
+package io.tessera.model.tensor;
+
+import io.tessera.model.gguf.GGMLType;
+import io.tessera.model.gguf.GGUFTensorInfo;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.lang.foreign.MemorySegment;
+import java.util.Random;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The multi-row matvec kernels and the batched matmul give bit for bit what the single-row dot gives
+ * (a one-row matvec), for every row position, range split and token.
+ */
+class KernelConsistencyTest {
+    static final int ROWS = 37;
+
+    static WeightTensor tensor(GGMLType type, int rows, int cols, long seed) {
+        Random rnd = new Random(seed);
+        float[] w = new float[rows * cols];
+        for (int i = 0; i < w.length; i++) w[i] = (float) rnd.nextGaussian() * (i % 13 == 0 ? 0.1f : 0.02f);
+        byte[] bytes = Quantizer.quantize(type, w);
+        return Tensors.of(new GGUFTensorInfo("w", new long[]{cols, rows}, type, 0, MemorySegment.ofArray(bytes)));
+    }
+
+    static float[] activations(Random rnd, int n) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) x[i] = (float) rnd.nextGaussian() * (i % 7 == 0 ? 3 : 1);
+        return x;
+    }
+
+    static float[] singleRows(WeightTensor t, PreparedInput in) {
+        float[] ref = new float[t.rows()];
+        for (int r = 0; r < t.rows(); r++) t.matvec(in, ref, 0, r, r + 1);
+        return ref;
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = GGMLType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1",
+            "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
+    void matvecRangesEqualSingleRows(GGMLType type) {
+        int cols = type.blockSize == 256 ? 768 : 320;
+        WeightTensor t = tensor(type, ROWS, cols, type.ordinal());
+        Random rnd = new Random(7);
+        PreparedInput in = t.prepare(activations(rnd, cols), 0, t.newInput());
+        float[] ref = singleRows(t, in);
+        for (int[] range : new int[][]{{0, ROWS}, {1, ROWS}, {3, 20}, {5, 13}, {0, 8}, {9, 10}}) {
+            float[] out = new float[ROWS + 5];
+            t.matvec(in, out, 5, range[0], range[1]);
+            for (int r = range[0]; r < range[1]; r++) {
+                assertThat(out[5 + r]).as("%s row %d of range %d..%d", type, r, range[0], range[1]).isEqualTo(ref[r]);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = GGMLType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1",
+            "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
+    void matmulEqualsMatvecPerToken(GGMLType type) {
+        int cols = type.blockSize == 256 ? 512 : 256;
+        WeightTensor t = tensor(type, ROWS, cols, 100 + type.ordinal());
+        Random rnd = new Random(11);
+        for (int count : new int[]{1, 3, 4, 9, 13}) {
+            PreparedInput[] xs = new PreparedInput[count + 2];
+            float[][] ref = new float[count][];
+            for (int i = 0; i < xs.length; i++) {
+                xs[i] = t.prepare(activations(rnd, cols), 0, t.newInput());
+                if (i < count) ref[i] = singleRows(t, xs[i]);
+            }
+            for (int[] range : new int[][]{{0, ROWS}, {2, 31}, {6, 7}}) {
+                float[][] out = new float[count + 2][ROWS];
+                t.matmul(xs, count, out, range[0], range[1]);
+                for (int i = 0; i < count; i++) {
+                    for (int r = 0; r < ROWS; r++) {
+                        float expected = r >= range[0] && r < range[1] ? ref[i][r] : 0f;
+                        assertThat(out[i][r]).as("%s token %d/%d row %d, rows %d..%d", type, i, count, r, range[0], range[1])
+                                .isEqualTo(expected);
+                    }
+                }
+                assertThat(out[count]).containsOnly(0f);
+            }
+        }
+    }
+}
