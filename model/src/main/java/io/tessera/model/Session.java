@@ -36,10 +36,11 @@ public final class Session implements AutoCloseable {
     public float[] prefill(int[] tokens) {
         if (tokens.length == 0) throw new TesseraException("prefill: no tokens");
         checkRoom(tokens.length);
-        for (int i = 0; i < tokens.length; i++) {
-            checkToken(tokens[i]);
-            transformer.forward(state, tokens[i], position, i == tokens.length - 1);
-            position++;
+        for (int token : tokens) checkToken(token);
+        for (int i = 0; i < tokens.length; i += Transformer.BATCH) {
+            int n = Math.min(Transformer.BATCH, tokens.length - i);
+            transformer.forwardBatch(state, tokens, i, n, position, i + n == tokens.length);
+            position += n;
         }
         return state.logits;
     }
