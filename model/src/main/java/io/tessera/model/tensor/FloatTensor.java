@@ -45,6 +45,54 @@ abstract class FloatTensor extends SegmentTensor {
         }
     }
 
+    /**
+     * F32 and F16 (row length a multiple of 8): tiles of one row by four tokens, each weight vector loaded (and
+     * converted) once for the four; per token the same lane-wise FMA chain and final sum as {@link #matvec}.
+     */
+    @Override
+    public void matmul(PreparedInput[] xs, int count, float[][] out, int rowFrom, int rowTo) {
+        if (type == GGMLType.BF16 || cols % 8 != 0 || count < 4) {
+            super.matmul(xs, count, out, rowFrom, rowTo);
+            return;
+        }
+        float[] tmp = Scratch.get().scales;
+        int chunk = matmulRowChunk();
+        for (int r0 = rowFrom; r0 < rowTo; r0 += chunk) {
+            int r1 = Math.min(rowTo, r0 + chunk);
+            int t = 0;
+            for (; t + 4 <= count; t += 4) {
+                float[] y0 = FloatInput.check(xs[t], cols, rounding).values;
+                float[] y1 = FloatInput.check(xs[t + 1], cols, rounding).values;
+                float[] y2 = FloatInput.check(xs[t + 2], cols, rounding).values;
+                float[] y3 = FloatInput.check(xs[t + 3], cols, rounding).values;
+                for (int r = r0; r < r1; r++) {
+                    tile4(r, y0, y1, y2, y3, tmp);
+                    out[t][r] = tmp[8];
+                    out[t + 1][r] = tmp[9];
+                    out[t + 2][r] = tmp[10];
+                    out[t + 3][r] = tmp[11];
+                }
+            }
+            for (; t < count; t++) matvec(xs[t], out[t], 0, r0, r1);
+        }
+    }
+
+    /** Row {@code row} against four tokens; the four dots go to {@code tmp[8..12)}. */
+    private void tile4(int row, float[] y0, float[] y1, float[] y2, float[] y3, float[] tmp) {
+        FloatVector a0 = FloatVector.zero(Fp.F256), a1 = a0, a2 = a0, a3 = a0;
+        for (int c = 0; c < cols; c += 8) {
+            FloatVector w = load8(row, c);
+            a0 = w.fma(FloatVector.fromArray(Fp.F256, y0, c), a0);
+            a1 = w.fma(FloatVector.fromArray(Fp.F256, y1, c), a1);
+            a2 = w.fma(FloatVector.fromArray(Fp.F256, y2, c), a2);
+            a3 = w.fma(FloatVector.fromArray(Fp.F256, y3, c), a3);
+        }
+        tmp[8] = Fp.hsum8(a0, tmp);
+        tmp[9] = Fp.hsum8(a1, tmp);
+        tmp[10] = Fp.hsum8(a2, tmp);
+        tmp[11] = Fp.hsum8(a3, tmp);
+    }
+
     private float dotTinyBlas(int row, float[] y) {
         FloatVector acc = FloatVector.zero(Fp.F256);
         for (int c = 0; c < cols; c += 8) acc = load8(row, c).fma(FloatVector.fromArray(Fp.F256, y, c), acc);

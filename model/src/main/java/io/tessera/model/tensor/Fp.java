@@ -71,6 +71,33 @@ final class Fp {
         return (r0 + r2) + (r1 + r3);
     }
 
+    /** {@link #hsum8} through memory: far fewer C2 nodes than eight lane extractions, the same sum. */
+    static float hsum8(FloatVector v, float[] tmp) {
+        v.intoArray(tmp, 0);
+        float r0 = tmp[4] + tmp[0], r1 = tmp[5] + tmp[1];
+        float r2 = tmp[6] + tmp[2], r3 = tmp[7] + tmp[3];
+        return (r0 + r2) + (r1 + r3);
+    }
+
+    static final ShortVector S_000F = ShortVector.broadcast(S256, (short) 0x000F);
+    static final ShortVector S_00FF = ShortVector.broadcast(S256, (short) 0x00FF);
+    static final ShortVector S_0F0F = ShortVector.broadcast(S256, (short) 0x0F0F);
+    static final ShortVector S_0004 = ShortVector.broadcast(S256, (short) 0x0004);
+    static final ShortVector S_0101 = ShortVector.broadcast(S256, (short) 0x0101);
+    static final ShortVector S_0303 = ShortVector.broadcast(S256, (short) 0x0303);
+
+    /** 16 little-endian shorts (32 bytes) at {@code off}; cheaper for C2 than loading bytes and reinterpreting. */
+    static ShortVector loadShorts(MemorySegment s, long off) {
+        return ShortVector.fromMemorySegment(S256, s, off, LE);
+    }
+
+    private static final IntVector HALF_SHIFTS = IntVector.fromArray(I256, new int[]{24, 24, 24, 24, 16, 16, 16, 16}, 0);
+
+    /** {@link #halves} of the two signed bytes of {@code pair} (low byte for the first four lanes). */
+    static IntVector halvesOfBytes(short pair) {
+        return IntVector.broadcast(I256, pair).lanewise(VectorOperators.LSHL, HALF_SHIFTS).lanewise(VectorOperators.ASHR, 24);
+    }
+
     /**
      * Dot product of 32 signed bytes {@code w} (element order) with 32 activations stored by
      * {@link Q8Input#evenOdd} layout at {@code yOff}: lane k of the result is the sum over elements 4k..4k+3,
@@ -119,6 +146,25 @@ final class Fp {
         ShortVector we = s.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8);
         ShortVector wo = s.lanewise(VectorOperators.ASHR, 8);
         return pairs16(we.mul(ye).add(wo.mul(yo)));
+    }
+
+    /**
+     * {@link #groupDot} for unsigned quants 0..127 given as 16-bit lanes of byte pairs (element 2i in the low byte
+     * of lane i, element 2i+1 in the high byte).
+     */
+    static IntVector groupDotU(ShortVector w, short[] yEvenOdd, int yOff) {
+        ShortVector we = w.and(S_00FF);
+        ShortVector wo = w.lanewise(VectorOperators.LSHR, 8);
+        return pairs16(we.mul(ShortVector.fromArray(S256, yEvenOdd, yOff))
+                .add(wo.mul(ShortVector.fromArray(S256, yEvenOdd, yOff + 16))));
+    }
+
+    /** {@link #groupDotU} of the quants minus {@code bias} (a broadcast constant). */
+    static IntVector groupDotU(ShortVector w, ShortVector bias, short[] yEvenOdd, int yOff) {
+        ShortVector we = w.and(S_00FF).sub(bias);
+        ShortVector wo = w.lanewise(VectorOperators.LSHR, 8).sub(bias);
+        return pairs16(we.mul(ShortVector.fromArray(S256, yEvenOdd, yOff))
+                .add(wo.mul(ShortVector.fromArray(S256, yEvenOdd, yOff + 16))));
     }
 
     /** Sums adjacent 16-bit lanes into 32-bit lanes (AVX2's madd against ones). */

@@ -4,6 +4,7 @@ import io.tessera.model.gguf.GGMLType;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
@@ -40,32 +41,31 @@ final class Q2KTensor extends KQuantTensor {
 
     @Override
     float dot(int row, Q8KInput in) {
+        MemorySegment data = this.data;
+        short[] y = in.evenOdd;
+        int[] bs = in.bsums;
+        float[] dx = in.d;
+        Scratch scratch = Scratch.get();
+        int[] prod = scratch.ints;
         FloatVector acc = FloatVector.zero(Fp.F256);
-        for (int b = 0; b < blocksPerRow; b++) {
-            long o = blockOffset(row, b);
-            int yb = b * 256;
-            float d = in.d[b] * Fp.f16(data, o + 80);
-            float dmin = -in.d[b] * Fp.f16(data, o + 82);
-            // lane k: min[2k] * bsum[2k] + min[2k+1] * bsum[2k+1]
-            IntVector pairs = (IntVector) ByteVector.fromMemorySegment(Fp.B128, data, o, Fp.LE)
-                    .reinterpretAsShorts().convertShape(VectorOperators.S2I, Fp.I256, 0);
-            IntVector minEven = pairs.lanewise(VectorOperators.LSHR, 4).and(0xF);
-            IntVector minOdd = pairs.lanewise(VectorOperators.LSHR, 12).and(0xF);
-            IntVector prod = minEven.mul(IntVector.fromArray(Fp.I256, in.bsEven, 8 * b))
-                    .add(minOdd.mul(IntVector.fromArray(Fp.I256, in.bsOdd, 8 * b)));
-            acc = Fp.fmaLanes(prod, dmin, acc);
+        long o = row * rowBytes;
+        for (int b = 0; b < blocksPerRow; b++, o += 84) {
+            float d = dx[b] * Fp.f16(data, o + 80);
+            float dmin = -dx[b] * Fp.f16(data, o + 82);
             IntVector sumi = IntVector.zero(Fp.I256);
-            for (int n = 0; n < 2; n++) {
-                ByteVector bits = Fp.load(data, o + 16 + 32 * n);
-                for (int j = 0; j < 4; j++) {
-                    ByteVector q = j == 0 ? bits.and((byte) 3) : Fp.shiftMask(bits, 2 * j, 3);
-                    long sc = o + 8 * n + 2 * j;
-                    IntVector scales = Fp.halves(Fp.u8(data, sc) & 0xF, Fp.u8(data, sc + 1) & 0xF);
-                    sumi = sumi.add(Fp.groupDot(q, in.evenOdd, yb + 128 * n + 32 * j).mul(scales));
-                }
+            // chunk c of 32 values (n = c / 4, j = c % 4) uses scale bytes 2c and 2c+1 (low nibble scale, high min)
+            for (int c = 0; c < 8; c++) {
+                int n = c >> 2, j = c & 3;
+                ShortVector q = Fp.loadShorts(data, o + 16 + 32 * n).lanewise(VectorOperators.LSHR, 2 * j).and(Fp.S_0303);
+                short pair = data.get(Fp.SHORT, o + 2 * c);
+                int lo = pair & 0xFF, hi = (pair >> 8) & 0xFF;
+                sumi = sumi.add(Fp.groupDotU(q, y, 256 * b + 32 * c).mul(Fp.halves(lo & 0xF, hi & 0xF)));
+                // lane c of the min term: min[2c] * bsum[2c] + min[2c+1] * bsum[2c+1]
+                prod[c] = (lo >> 4) * bs[16 * b + 2 * c] + (hi >> 4) * bs[16 * b + 2 * c + 1];
             }
+            acc = Fp.fmaLanes(IntVector.fromArray(Fp.I256, prod, 0), dmin, acc);
             acc = Fp.fmaLanes(sumi, d, acc);
         }
-        return Fp.hsum8(acc);
+        return Fp.hsum8(acc, scratch.scales);
     }
 }

@@ -4,6 +4,7 @@ import io.tessera.model.gguf.GGMLType;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
@@ -48,27 +49,32 @@ final class Q3KTensor extends KQuantTensor {
 
     @Override
     float dot(int row, Q8KInput in) {
+        MemorySegment data = this.data;
+        short[] y = in.evenOdd;
+        float[] dx = in.d;
         FloatVector acc = FloatVector.zero(Fp.F256);
-        for (int b = 0; b < blocksPerRow; b++) {
-            long o = blockOffset(row, b);
-            int yb = b * 256;
-            float d = in.d[b] * Fp.f16(data, o + 108);
-            ByteVector hmask = Fp.load(data, o);
+        long o = row * rowBytes;
+        for (int b = 0; b < blocksPerRow; b++, o += 110) {
+            float d = dx[b] * Fp.f16(data, o + 108);
+            // the sixteen 6-bit scales (+ 32), one per byte: sc0 for 0..7, sc1 for 8..15
+            int a0 = data.get(Fp.INT, o + 96), a1 = data.get(Fp.INT, o + 100), t = data.get(Fp.INT, o + 104);
+            long sc0 = ((a0 & 0x0f0f0f0f) | ((t & 0x03030303) << 4)) & 0xFFFFFFFFL
+                    | (long) ((a1 & 0x0f0f0f0f) | (((t >>> 2) & 0x03030303) << 4)) << 32;
+            long sc1 = (((a0 >>> 4) & 0x0f0f0f0f) | (((t >>> 4) & 0x03030303) << 4)) & 0xFFFFFFFFL
+                    | (long) (((a1 >>> 4) & 0x0f0f0f0f) | (((t >>> 6) & 0x03030303) << 4)) << 32;
+            ShortVector hmask = Fp.loadShorts(data, o);
             IntVector sumi = IntVector.zero(Fp.I256);
-            for (int n = 0; n < 2; n++) {
-                ByteVector bits = Fp.load(data, o + 32 + 32 * n);
-                for (int j = 0; j < 4; j++) {
-                    ByteVector low = j == 0 ? bits.and((byte) 3) : Fp.shiftMask(bits, 2 * j, 3);
-                    // 4 when the high bit is set, else 0; the value is low + that - 4
-                    ByteVector high = hmask.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4 * n + j)
-                            .and((short) 0x0101).lanewise(VectorOperators.LSHL, 2).reinterpretAsBytes();
-                    ByteVector q = low.add(high).sub((byte) 4);
-                    IntVector scales = Fp.halves(scale(data, o + 96, 8 * n + 2 * j), scale(data, o + 96, 8 * n + 2 * j + 1));
-                    sumi = sumi.add(Fp.groupDot(q, in.evenOdd, yb + 128 * n + 32 * j).mul(scales));
-                }
+            // chunk c of 32 values (n = c / 4, j = c % 4): 2 bits from qs, the third from hmask (4 when set), minus 4
+            for (int c = 0; c < 8; c++) {
+                int n = c >> 2, j = c & 3;
+                ShortVector q = Fp.loadShorts(data, o + 32 + 32 * n).lanewise(VectorOperators.LSHR, 2 * j).and(Fp.S_0303)
+                        .or(hmask.lanewise(VectorOperators.LSHR, c).and(Fp.S_0101).lanewise(VectorOperators.LSHL, 2));
+                long sc = n == 0 ? sc0 : sc1;
+                int lo = (int) (sc >>> 16 * j & 0xFF) - 32, hi = (int) (sc >>> 16 * j + 8 & 0xFF) - 32;
+                sumi = sumi.add(Fp.groupDotU(q, Fp.S_0004, y, 256 * b + 32 * c).mul(Fp.halves(lo, hi)));
             }
             acc = Fp.fmaLanes(sumi, d, acc);
         }
-        return Fp.hsum8(acc);
+        return Fp.hsum8(acc, Scratch.get().scales);
     }
 }

@@ -3,6 +3,7 @@ package io.tessera.model.tensor;
 import io.tessera.model.gguf.GGMLType;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
@@ -39,21 +40,25 @@ final class Q4KTensor extends KQuantTensor {
 
     @Override
     float dot(int row, Q8KInput in) {
+        MemorySegment data = this.data;
+        short[] y = in.evenOdd;
+        int[] bs = in.bsums;
         float acc = 0, accMin = 0;
-        for (int b = 0; b < blocksPerRow; b++) {
-            long o = blockOffset(row, b);
-            int yb = b * 256;
-            IntVector sumi = IntVector.zero(Fp.I256);
+        long o = row * rowBytes;
+        for (int b = 0; b < blocksPerRow; b++, o += 144) {
+            long scales = scales(data, o + 4), mins = mins(data, o + 4);
             int summ = 0;
+            for (int i = 0; i < 8; i++) summ += (int) (mins >>> 8 * i & 0xFF) * (bs[16 * b + 2 * i] + bs[16 * b + 2 * i + 1]);
+            IntVector sumi = IntVector.zero(Fp.I256);
             for (int j = 0; j < 4; j++) {
-                ByteVector q = Fp.load(data, o + 16 + 32 * j);
-                IntVector lo = Fp.groupDot(q.and((byte) 0xF), in.evenOdd, yb + 64 * j);
-                IntVector hi = Fp.groupDot(Fp.shiftMask(q, 4, 0xF), in.evenOdd, yb + 64 * j + 32);
-                sumi = sumi.add(lo.mul(scaleMinK4(data, o + 4, 2 * j, 0)))
-                        .add(hi.mul(scaleMinK4(data, o + 4, 2 * j + 1, 0)));
-                int bs = 16 * b + 4 * j;
-                summ += scaleMinK4(data, o + 4, 2 * j, 1) * (in.bsums[bs] + in.bsums[bs + 1])
-                        + scaleMinK4(data, o + 4, 2 * j + 1, 1) * (in.bsums[bs + 2] + in.bsums[bs + 3]);
+                ShortVector s = Fp.loadShorts(data, o + 16 + 32 * j);
+                int yo = 256 * b + 64 * j;
+                ShortVector plo = s.and(Fp.S_000F).mul(ShortVector.fromArray(Fp.S256, y, yo))
+                        .add(s.lanewise(VectorOperators.LSHR, 8).and(Fp.S_000F).mul(ShortVector.fromArray(Fp.S256, y, yo + 16)));
+                ShortVector phi = s.lanewise(VectorOperators.LSHR, 4).and(Fp.S_000F).mul(ShortVector.fromArray(Fp.S256, y, yo + 32))
+                        .add(s.lanewise(VectorOperators.LSHR, 12).mul(ShortVector.fromArray(Fp.S256, y, yo + 48)));
+                sumi = sumi.add(Fp.pairs16(plo).mul((int) (scales >>> 16 * j & 0xFF)))
+                        .add(Fp.pairs16(phi).mul((int) (scales >>> 16 * j + 8 & 0xFF)));
             }
             float dx = in.d[b];
             acc = Math.fma((float) sumi.reduceLanes(VectorOperators.ADD), Fp.f16(data, o) * dx, acc);

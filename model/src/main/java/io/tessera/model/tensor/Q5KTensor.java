@@ -4,6 +4,8 @@ import io.tessera.model.gguf.GGMLType;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
 
@@ -44,29 +46,31 @@ final class Q5KTensor extends KQuantTensor {
 
     @Override
     float dot(int row, Q8KInput in) {
+        MemorySegment data = this.data;
+        short[] y = in.evenOdd;
+        int[] bs = in.bsums;
+        float[] dx = in.d;
         FloatVector acc = FloatVector.zero(Fp.F256);
         float summs = 0;
-        for (int b = 0; b < blocksPerRow; b++) {
-            long o = blockOffset(row, b);
-            int yb = b * 256;
-            float d = in.d[b] * Fp.f16(data, o);
-            float dmin = -in.d[b] * Fp.f16(data, o + 2);
+        long o = row * rowBytes;
+        for (int b = 0; b < blocksPerRow; b++, o += 176) {
+            float d = dx[b] * Fp.f16(data, o);
+            float dmin = -dx[b] * Fp.f16(data, o + 2);
+            long scales = scales(data, o + 4), mins = mins(data, o + 4);
             int prod = 0;
-            for (int j = 0; j < 8; j++) {
-                prod += scaleMinK4(data, o + 4, j, 1) * (in.bsums[16 * b + 2 * j] + in.bsums[16 * b + 2 * j + 1]);
-            }
+            for (int i = 0; i < 8; i++) prod += (int) (mins >>> 8 * i & 0xFF) * (bs[16 * b + 2 * i] + bs[16 * b + 2 * i + 1]);
             summs = Math.fma(dmin, (float) prod, summs);
-            ByteVector qh = Fp.load(data, o + 16);
+            ShortVector qh = Fp.loadShorts(data, o + 16);
             IntVector sumi = IntVector.zero(Fp.I256);
-            for (int j = 0; j < 4; j++) {
-                ByteVector q = Fp.load(data, o + 48 + 32 * j);
-                ByteVector lo = q.and((byte) 0xF).add(fifthBit(qh, 2 * j));
-                ByteVector hi = Fp.shiftMask(q, 4, 0xF).add(fifthBit(qh, 2 * j + 1));
-                sumi = sumi.add(Fp.groupDot(lo, in.evenOdd, yb + 64 * j).mul(scaleMinK4(data, o + 4, 2 * j, 0)))
-                        .add(Fp.groupDot(hi, in.evenOdd, yb + 64 * j + 32).mul(scaleMinK4(data, o + 4, 2 * j + 1, 0)));
+            // sub-block i = 2j + h (h = 0: low nibbles, 1: high nibbles), fifth bit = bit i of qh
+            for (int i = 0; i < 8; i++) {
+                int j = i >> 1, h = i & 1;
+                ShortVector q = Fp.loadShorts(data, o + 48 + 32 * j).lanewise(VectorOperators.LSHR, 4 * h).and(Fp.S_0F0F)
+                        .or(qh.lanewise(VectorOperators.LSHR, i).and(Fp.S_0101).lanewise(VectorOperators.LSHL, 4));
+                sumi = sumi.add(Fp.groupDotU(q, y, 256 * b + 32 * i).mul((int) (scales >>> 8 * i & 0xFF)));
             }
             acc = Fp.fmaLanes(sumi, d, acc);
         }
-        return Fp.hsum8(acc) + summs;
+        return Fp.hsum8(acc, Scratch.get().scales) + summs;
     }
 }

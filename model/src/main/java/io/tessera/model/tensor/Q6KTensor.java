@@ -4,6 +4,7 @@ import io.tessera.model.gguf.GGMLType;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
@@ -44,41 +45,32 @@ final class Q6KTensor extends KQuantTensor {
 
     @Override
     float dot(int row, Q8KInput in) {
+        MemorySegment data = this.data;
+        short[] y = in.evenOdd;
+        float[] dx = in.d;
+        int[] bs = in.bsums;
+        Scratch scratch = Scratch.get();
+        int[] sub = scratch.ints;
         FloatVector acc = FloatVector.zero(Fp.F256);
-        for (int b = 0; b < blocksPerRow; b++) {
-            long o = blockOffset(row, b);
-            int yb = b * 256;
-            float d = in.d[b] * Fp.f16(data, o + 208);
+        long o = row * rowBytes;
+        for (int b = 0; b < blocksPerRow; b++, o += 210) {
+            float d = dx[b] * Fp.f16(data, o + 208);
             IntVector sumi = IntVector.zero(Fp.I256);
-            for (int n = 0; n < 2; n++) {
-                ByteVector bits1 = Fp.load(data, o + 64 * n);
-                ByteVector bits2 = Fp.load(data, o + 64 * n + 32);
-                ByteVector h = Fp.load(data, o + 128 + 32 * n);
-                ByteVector q0 = bits1.and((byte) 0xF).or(shl(h.and((byte) 3), 4));
-                ByteVector q1 = bits2.and((byte) 0xF).or(shl(h.and((byte) 12), 2));
-                ByteVector q2 = Fp.shiftMask(bits1, 4, 0xF).or(h.and((byte) 48));
-                ByteVector q3 = Fp.shiftMask(bits2, 4, 0xF).or(Fp.shiftMask(h.and((byte) 0xC0), 2, 0x30));
-                long sc = o + 192 + 8 * n;
-                int y = yb + 128 * n;
-                sumi = sumi.add(Fp.groupDot(q0, in.evenOdd, y).mul(Fp.halves(Fp.u8(data, sc), Fp.u8(data, sc + 1))))
-                        .add(Fp.groupDot(q1, in.evenOdd, y + 32).mul(Fp.halves(Fp.u8(data, sc + 2), Fp.u8(data, sc + 3))))
-                        .add(Fp.groupDot(q2, in.evenOdd, y + 64).mul(Fp.halves(Fp.u8(data, sc + 4), Fp.u8(data, sc + 5))))
-                        .add(Fp.groupDot(q3, in.evenOdd, y + 96).mul(Fp.halves(Fp.u8(data, sc + 6), Fp.u8(data, sc + 7))));
+            // chunk c of 32 values (n = c / 4, j = c % 4): 4 low bits from ql (low or high nibbles), 2 from qh
+            for (int c = 0; c < 8; c++) {
+                int n = c >> 2, j = c & 3;
+                ShortVector ql = Fp.loadShorts(data, o + 64 * n + 32 * (j & 1))
+                        .lanewise(VectorOperators.LSHR, 4 * (j >> 1)).and(Fp.S_0F0F);
+                ShortVector qh = Fp.loadShorts(data, o + 128 + 32 * n)
+                        .lanewise(VectorOperators.LSHR, 2 * j).and(Fp.S_0303).lanewise(VectorOperators.LSHL, 4);
+                short pair = data.get(Fp.SHORT, o + 192 + 2 * c);
+                int lo = (byte) pair, hi = pair >> 8;
+                sumi = sumi.add(Fp.groupDotU(ql.or(qh), y, 256 * b + 32 * c).mul(Fp.halves(lo, hi)));
+                // lane c of what is subtracted: 32 * (scale[2c] * bsum[2c] + scale[2c+1] * bsum[2c+1])
+                sub[c] = (lo * bs[16 * b + 2 * c] + hi * bs[16 * b + 2 * c + 1]) << 5;
             }
-            // lane k: 32 * (scale[2k] * bsum[2k] + scale[2k+1] * bsum[2k+1])
-            IntVector scPairs = (IntVector) ByteVector.fromMemorySegment(Fp.B128, data, o + 192, Fp.LE)
-                    .reinterpretAsShorts().convertShape(VectorOperators.S2I, Fp.I256, 0);
-            IntVector scEven = scPairs.lanewise(VectorOperators.LSHL, 24).lanewise(VectorOperators.ASHR, 24);
-            IntVector scOdd = scPairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 24);
-            IntVector sub = scEven.mul(IntVector.fromArray(Fp.I256, in.bsEven, 8 * b))
-                    .add(scOdd.mul(IntVector.fromArray(Fp.I256, in.bsOdd, 8 * b)))
-                    .lanewise(VectorOperators.LSHL, 5);
-            acc = Fp.fmaLanes(sumi.sub(sub), d, acc);
+            acc = Fp.fmaLanes(sumi.sub(IntVector.fromArray(Fp.I256, sub, 0)), d, acc);
         }
-        return Fp.hsum8(acc);
-    }
-
-    private static ByteVector shl(ByteVector b, int n) {
-        return b.reinterpretAsShorts().lanewise(VectorOperators.LSHL, n).reinterpretAsBytes();
+        return Fp.hsum8(acc, scratch.scales);
     }
 }

@@ -83,4 +83,34 @@ class KernelConsistencyTest {
             }
         }
     }
+
+    @ParameterizedTest
+    @EnumSource(value = GGMLType.class, names = {"Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
+    void kQuantKernelsEqualTheReferenceKernels(GGMLType type) {
+        int rows = 19, cols = 2048;
+        Random rnd = new Random(type.ordinal());
+        float[] w = new float[rows * cols];
+        for (int i = 0; i < w.length; i++) w[i] = (float) rnd.nextGaussian() * (i % 29 == 0 ? 0.2f : 0.02f) + (i % 512 < 64 ? 0.01f : 0);
+        MemorySegment seg = MemorySegment.ofArray(Quantizer.quantize(type, w));
+        WeightTensor t = Tensors.of(new GGUFTensorInfo("w", new long[]{cols, rows}, type, 0, seg));
+        long rowBytes = type.byteSize(cols);
+        for (int trial = 0; trial < 3; trial++) {
+            float[] x = activations(rnd, cols);
+            if (trial == 2) for (int i = 0; i < cols; i += 256) x[i] = 1000;   // saturated Q8_K blocks
+            Q8KInput in = (Q8KInput) t.prepare(x, 0, t.newInput());
+            float[] out = new float[rows];
+            t.matvec(in, out, 0, 0, rows);
+            for (int r = 0; r < rows; r++) {
+                long o = r * rowBytes;
+                float expected = switch (type) {
+                    case Q2_K -> LegacyDots.q2k(seg, o, cols / 256, in);
+                    case Q3_K -> LegacyDots.q3k(seg, o, cols / 256, in);
+                    case Q4_K -> LegacyDots.q4k(seg, o, cols / 256, in);
+                    case Q5_K -> LegacyDots.q5k(seg, o, cols / 256, in);
+                    default -> LegacyDots.q6k(seg, o, cols / 256, in);
+                };
+                assertThat(out[r]).as("%s row %d trial %d", type, r, trial).isEqualTo(expected);
+            }
+        }
+    }
 }
