@@ -46,6 +46,7 @@ public final class HFTokenizer implements Tokenizer {
     private final int bos, eos;
     private final boolean[] eog;
     private final java.util.Set<String> decoderTypes;
+    private final FastByteLevel fast;
 
     /** Truncation: at most {@code maxLength} tokens; {@code stride} tokens overlap in overflowing parts. */
     public record Truncation(int maxLength, int stride, String strategy, boolean left) {
@@ -65,6 +66,7 @@ public final class HFTokenizer implements Tokenizer {
                         Models.Model model, PostProcessors.PostProcessor postProcessor, Decoders.Decoder decoder,
                         Truncation truncation, Padding padding, java.util.Set<String> decoderTypes) {
         this.decoderTypes = decoderTypes;
+        this.fast = FastByteLevel.of(normalizer, preTokenizer, model, added);
         this.added = added;
         this.normalizer = normalizer;
         this.preTokenizer = preTokenizer;
@@ -252,6 +254,28 @@ public final class HFTokenizer implements Tokenizer {
         }
     }
 
+    private Seq encodeFast(String text, boolean parseSpecial) {
+        text = Unicode.wellFormed(text);
+        Seq out = new Seq(text.length() / 3 + 8);
+        if (!added.hasRaw()) {
+            fast.encode(text, out);
+            return out;
+        }
+        PreTokenizers.IntArr ev = new PreTokenizers.IntArr();
+        int k = added.split(text, false, parseSpecial, ev);
+        for (int i = 0; i < k; i++) {
+            int s = ev.a[3 * i], e = ev.a[3 * i + 1], id = ev.a[3 * i + 2];
+            if (id >= 0) out.add(id, s, e, 0, 0, 1);
+            else fast.encode(text.substring(s, e), out);
+        }
+        return out;
+    }
+
+    /** Whether ids-only encoding takes the byte-level fast path (for tests). */
+    boolean hasFastPath() {
+        return fast != null;
+    }
+
     /**
      * Token ids of {@code text} (the {@link Tokenizer} contract): {@code addSpecial} lets the
      * post-processor add its special tokens; {@code parseSpecial = false} treats special-token text as
@@ -259,7 +283,8 @@ public final class HFTokenizer implements Tokenizer {
      */
     @Override
     public int[] encode(String text, boolean addSpecial, boolean parseSpecial) {
-        Seq s = postProcessor.process(encodeSequence(text, 0, parseSpecial), null, addSpecial);
+        Seq seq = fast != null ? encodeFast(text, parseSpecial) : encodeSequence(text, 0, parseSpecial);
+        Seq s = postProcessor.process(seq, null, addSpecial);
         return Arrays.copyOf(s.id, s.n);
     }
 

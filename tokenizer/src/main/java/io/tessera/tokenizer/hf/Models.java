@@ -119,6 +119,51 @@ final class Models {
             for (Map.Entry<String, Integer> e : vocab.entrySet()) {
                 if (e.getKey().length() == 1) charIds[e.getKey().charAt(0)] = e.getValue();
             }
+            // SentencePiece-style words (a whole line with '▁' for spaces) split into chunks before
+            // each '▁' when no token spans such a boundary: merging is local, so the ids are the same
+            boolean allBytes = true;
+            for (int id : byteIds) if (id < 0) allBytes = false;
+            boolean chunk = this.prefix == null && this.suffix == null && !ignoreMerges && vocab.containsKey("\u2581")
+                    && (this.unk < 0 || !fuseUnk || (byteFallback && allBytes));
+            if (chunk) {
+                noSplitAfter = new java.util.HashSet<>();
+                for (String t : vocab.keySet()) {
+                    for (int i = 1; i < t.length(); i++) {
+                        if (t.charAt(i) == '\u2581' && t.charAt(i - 1) != '\u2581') noSplitAfter.add(t.charAt(i - 1));
+                    }
+                }
+            } else {
+                noSplitAfter = null;
+            }
+        }
+
+        /** Chars after which a '▁' may not start a chunk; null: no chunking. */
+        private final java.util.Set<Character> noSplitAfter;
+
+        private boolean chunked(String w, Tokens out) {
+            if (noSplitAfter == null || w.length() <= 16) return false;
+            int start = 0;
+            boolean any = false;
+            for (int i = 1; i < w.length(); i++) {
+                char p = w.charAt(i - 1);
+                if (w.charAt(i) == '\u2581' && p != '\u2581' && !noSplitAfter.contains(p) && !Character.isHighSurrogate(p)) {
+                    any = true;
+                    tokenizeChunk(w.substring(start, i), start, out);
+                    start = i;
+                }
+            }
+            if (!any) return false;
+            tokenizeChunk(w.substring(start), start, out);
+            return true;
+        }
+
+        private void tokenizeChunk(String c, int offset, Tokens out) {
+            int before = out.n;
+            tokenizeWord(c, out);
+            for (int k = before; k < out.n; k++) {
+                out.start[k] += offset;
+                out.end[k] += offset;
+            }
         }
 
         static Bpe parse(JsonNode n, String path) {
@@ -155,6 +200,11 @@ final class Models {
 
         @Override
         void tokenize(String w, Tokens out) {
+            if (w.isEmpty() || chunked(w, out)) return;
+            tokenizeWord(w, out);
+        }
+
+        private void tokenizeWord(String w, Tokens out) {
             int len = w.length();
             if (len == 0) return;
             if (ignoreMerges) {

@@ -67,19 +67,24 @@ final class PreTokenizers {
                 JsonNode arr = Json.array(n, path, "pretokenizers");
                 List<PreTokenizer> list = new ArrayList<>();
                 for (int i = 0; i < arr.size(); i++) list.add(parse(arr.get(i), path + ".pretokenizers[" + i + "]"));
-                yield (in, out, seg) -> {
-                    List<NormalizedString> cur = in;
-                    for (PreTokenizer p : list) {
-                        if (p == null) continue;
-                        List<NormalizedString> next = new ArrayList<>(cur.size() * 2 + 2);
-                        p.apply(cur, next, seg);
-                        cur = next;
-                    }
-                    out.addAll(cur);
-                };
+                yield new SequencePre(list);
             }
             default -> throw Json.unsupported(n, path);
         };
+    }
+
+    record SequencePre(List<PreTokenizer> list) implements PreTokenizer {
+        @Override
+        public void apply(List<NormalizedString> in, List<NormalizedString> out, int seg) {
+            List<NormalizedString> cur = in;
+            for (PreTokenizer p : list) {
+                if (p == null) continue;
+                List<NormalizedString> next = new ArrayList<>(cur.size() * 2 + 2);
+                p.apply(cur, next, seg);
+                cur = next;
+            }
+            out.addAll(cur);
+        }
     }
 
     /** Rust's is_ascii_punctuation or a Unicode P* category (BERT's punctuation). */
