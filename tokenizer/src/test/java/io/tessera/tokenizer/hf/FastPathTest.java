@@ -29,7 +29,7 @@ class FastPathTest {
 
     @Test
     void scannersMatchTheRegexOnEveryCorpusLine() throws Exception {
-        for (String re : List.of(Scanners.CL100K, Scanners.QWEN)) {
+        for (String re : List.of(Scanners.CL100K, Scanners.QWEN, Scanners.O200K)) {
             HfPattern scanner = Scanners.forRegex(re);
             Pattern regex = Pattern.compile(HfPattern.translate(re), Pattern.UNICODE_CHARACTER_CLASS);
             int bad = 0;
@@ -40,7 +40,7 @@ class FastPathTest {
                     }
                 }
             }
-            String tricky = "I'LL ſ 's 'S 'ſ 12345 \u00A0\u00A0x  \n\n  \r\n a\u0085b \uFEFF \uD835\uDC00\uD835\uDFCE!! ?\r\n/";
+            String tricky = "I'LL ſ 's 'S 'ſ 12345 \u00A0\u00A0x  \n\n  \r\n a\u0085b \uFEFF \uD835\uDC00\uD835\uDFCE!! ?\r\n/ ABCdef DEF\u0301g \u02B0\u0301A ǅx !!\u0301 \u0301abc 1234///\n/ x'S'll";
             assertThat(pieces(scanner, tricky)).isEqualTo(regexPieces(regex, tricky));
             assertThat(bad).isZero();
         }
