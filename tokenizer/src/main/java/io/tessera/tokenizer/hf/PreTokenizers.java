@@ -284,7 +284,7 @@ final class PreTokenizers {
                 s = s.mapCodePoints(cp -> cp == ' ' ? replacement : null);
                 boolean prepend = switch (scheme) {
                     case "always" -> true;
-                    case "first" -> s.origStart() == seg;
+                    case "first" -> s.origStart() == 0; // the start of the whole input, not of the segment after an added token
                     default -> false;
                 };
                 if (prepend && !s.text.startsWith(replacement)) s = s.prepend(replacement);
