@@ -295,7 +295,11 @@ class GGUFTokenizerTest {
         }
     }
 
-    /** 100 KB lines without spaces (and other degenerate lines) tokenize in linear-ish time. */
+    /**
+     * 100 KB lines without spaces (and other degenerate lines) must not go quadratic: a quadratic merge loop
+     * takes minutes on these, a linear one milliseconds. The bound is loose on purpose (a busy 2-core CI
+     * machine); speed itself is measured by the benchmarks, not here.
+     */
     @ParameterizedTest
     @ValueSource(strings = {"llama-spm", "gpt-2", "deepseek-llm", "bert-bge"})
     void longLinesAreFast(String name) {
@@ -315,7 +319,7 @@ class GGUFTokenizerTest {
             int[] ids = tok.encode(line, false, false);
             long ms = (System.nanoTime() - t0) / 1_000_000;
             assertThat(ids).isNotEmpty();
-            assertThat(ms).as(name + ": " + line.length() + " chars of '" + line.substring(0, 2) + "' took " + ms + " ms").isLessThan(700);
+            assertThat(ms).as(name + ": " + line.length() + " chars of '" + line.substring(0, 2) + "' took " + ms + " ms").isLessThan(10_000);
         }
     }
 

@@ -42,7 +42,7 @@ class TokenizerAlgorithmsTest {
         BpeMerger m = BpeMerger.fromMerges(new String[] {"a a", "aa aa", "aaaa aaaa"});
         long t0 = System.nanoTime();
         List<String> out = m.merge(chars("a".repeat(100_000)));
-        assertThat((System.nanoTime() - t0) / 1_000_000).isLessThan(2000);
+        assertThat((System.nanoTime() - t0) / 1_000_000).isLessThan(10_000); // guards against quadratic time only
         assertThat(out).hasSize(12_500).allMatch(s -> s.equals("aaaaaaaa"));
     }
 
