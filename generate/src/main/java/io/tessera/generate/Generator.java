@@ -45,11 +45,13 @@ public final class Generator {
     /** KV cache size in tokens; 0 (the default) means the model's trained context length. */
     public Generator contextLength(int n) { this.contextLength = n; return this; }
 
+    /** Generates from {@code prompt}, streaming complete UTF-8 text to {@code onText} as it is produced. */
     public GenerationResult generate(String prompt, java.util.function.Consumer<String> onText) {
-        return generate(prompt, (TextSink) text -> { onText.accept(text); return true; });
+        return generateWhile(prompt, text -> { onText.accept(text); return true; });
     }
 
-    public GenerationResult generate(String prompt, TextSink onText) {
+    /** Like {@link #generate}, stopping early when {@code onText} returns false. */
+    public GenerationResult generateWhile(String prompt, TextSink onText) {
         Tokenizer tokenizer = model.tokenizer();
         int[] promptTokens = tokenizer.encode(prompt, true, true);
         if (promptTokens.length == 0) throw new TesseraException("the prompt is empty and the model adds no BOS token: nothing to continue from");
