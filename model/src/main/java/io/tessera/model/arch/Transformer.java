@@ -45,12 +45,37 @@ public final class Transformer {
         final float[] ropeCos = new float[c.ropeDim() / 2];
         final float[] ropeSin = new float[c.ropeDim() / 2];
         final Map<Long, PreparedInput> inputs = new HashMap<>();
+        final Map<Long, PreparedInput[]> batchInputs = new HashMap<>();
+        float[][] bx, bxb, bxb2, bq, bk, bv, batt, bhb, bhb2; // [token][...] for batched prompt processing
         public final KVCache cache;
         final Parallel parallel;
 
         State(int contextLength, Parallel parallel) {
             this.cache = new KVCache(c.layers(), c.kvDim(), contextLength);
             this.parallel = parallel;
+        }
+
+        void ensureBatch(int n) {
+            if (bx != null && bx.length >= n) return;
+            bx = new float[n][c.dim()];
+            bxb = new float[n][Math.max(c.dim(), c.qDim())];
+            bxb2 = new float[n][c.dim()];
+            bq = new float[n][c.qDim()];
+            bk = new float[n][c.kvDim()];
+            bv = new float[n][c.kvDim()];
+            batt = new float[n][c.qDim()];
+            bhb = new float[n][c.ffnDim()];
+            bhb2 = new float[n][c.ffnDim()];
+            batchInputs.clear();
+        }
+
+        PreparedInput[] batchInput(WeightTensor t) {
+            long key = ((long) t.type().ordinal() << 32) | t.cols();
+            return batchInputs.computeIfAbsent(key, k2 -> {
+                PreparedInput[] a = new PreparedInput[bx.length];
+                for (int i = 0; i < a.length; i++) a[i] = t.newInput();
+                return a;
+            });
         }
 
         PreparedInput input(WeightTensor t) {
@@ -87,7 +112,7 @@ public final class Transformer {
             for (int h = 0; h < c.heads(); h++) rope(s, s.q, h * c.headDim());
             for (int h = 0; h < c.kvHeads(); h++) rope(s, s.k, h * c.headDim());
             s.cache.store(l, pos, s.k, s.v);
-            attention(s, l, pos);
+            attention(s, l, pos, s.q, s.att);
             matvec(s, L.wo(), s.att, s.xb2);
             add(s.x, s.xb2);
 
@@ -108,6 +133,75 @@ public final class Transformer {
         }
     }
 
+    /** Tokens per batched prompt pass: enough to reuse each weight block across tokens, small enough for the caches. */
+    public static final int BATCH = 32;
+
+    /**
+     * Runs {@code n} tokens at positions {@code pos0 ..} as one batch: every weight matrix is read once per
+     * batch instead of once per token, with results identical to {@link #forward} token by token.
+     * Fills {@code s.logits} for the last token when {@code logits} is true.
+     */
+    public void forwardBatch(State s, int[] tokens, int from, int n, int pos0, boolean logits) {
+        if (n == 1) {
+            forward(s, tokens[from], pos0, logits);
+            return;
+        }
+        s.ensureBatch(n);
+        s.cache.ensureCapacity(pos0 + n);
+        int dim = c.dim();
+        for (int t = 0; t < n; t++) w.tokenEmbedding.dequantizeRow(tokens[from + t], s.bx[t], 0);
+        for (int l = 0; l < c.layers(); l++) {
+            Weights.Layer L = w.layers[l];
+            for (int t = 0; t < n; t++) rmsnorm(s.bxb[t], s.bx[t], L.attnNorm(), dim, c.rmsEps());
+            matmul(s, L.wq(), s.bxb, n, s.bq);
+            matmul(s, L.wk(), s.bxb, n, s.bk);
+            matmul(s, L.wv(), s.bxb, n, s.bv);
+            for (int t = 0; t < n; t++) {
+                float[] q = s.bq[t], k = s.bk[t], v = s.bv[t];
+                if (L.bq() != null) {
+                    add(q, L.bq());
+                    add(k, L.bk());
+                    add(v, L.bv());
+                }
+                if (L.qNorm() != null) {
+                    for (int h = 0; h < c.heads(); h++) rmsnormInPlace(q, h * c.headDim(), L.qNorm(), c.headDim(), c.rmsEps());
+                    for (int h = 0; h < c.kvHeads(); h++) rmsnormInPlace(k, h * c.headDim(), L.kNorm(), c.headDim(), c.rmsEps());
+                }
+                ropeAngles(s, pos0 + t);
+                for (int h = 0; h < c.heads(); h++) rope(s, q, h * c.headDim());
+                for (int h = 0; h < c.kvHeads(); h++) rope(s, k, h * c.headDim());
+                s.cache.store(l, pos0 + t, k, v);
+            }
+            for (int t = 0; t < n; t++) attention(s, l, pos0 + t, s.bq[t], s.batt[t]);
+            matmul(s, L.wo(), s.batt, n, s.bxb2);
+            for (int t = 0; t < n; t++) add(s.bx[t], s.bxb2[t]);
+
+            for (int t = 0; t < n; t++) rmsnorm(s.bxb[t], s.bx[t], L.ffnNorm(), dim, c.rmsEps());
+            matmul(s, L.wGate(), s.bxb, n, s.bhb);
+            matmul(s, L.wUp(), s.bxb, n, s.bhb2);
+            for (int t = 0; t < n; t++) {
+                float[] hb = s.bhb[t], hb2 = s.bhb2[t];
+                for (int i = 0; i < c.ffnDim(); i++) {
+                    float g = hb[i];
+                    hb[i] = g / (1.0f + (float) Math.exp(-g)) * hb2[i];
+                }
+            }
+            matmul(s, L.wDown(), s.bhb, n, s.bxb2);
+            for (int t = 0; t < n; t++) add(s.bx[t], s.bxb2[t]);
+        }
+        System.arraycopy(s.bx[n - 1], 0, s.x, 0, dim);
+        if (logits) {
+            rmsnorm(s.xb, s.x, w.outputNorm, dim, c.rmsEps());
+            matvec(s, w.output, s.xb, s.logits);
+        }
+    }
+
+    private void matmul(State s, WeightTensor t, float[][] xs, int n, float[][] out) {
+        PreparedInput[] in = s.batchInput(t);
+        for (int i = 0; i < n; i++) t.prepare(xs[i], 0, in[i]);
+        s.parallel.forRange(t.rows(), (from, to) -> t.matmul(in, n, out, from, to));
+    }
+
     private void matvec(State s, WeightTensor t, float[] x, float[] out) {
         PreparedInput in = t.prepare(x, 0, s.input(t));
         s.parallel.forRange(t.rows(), (from, to) -> t.matvec(in, out, 0, from, to));
@@ -119,7 +213,7 @@ public final class Transformer {
      * in F16 (each update rounded), divided by the softmax denominator at the end. Matching this, rather
      * than a textbook two-pass softmax, is what brings the logits to llama.cpp's last digits.
      */
-    private void attention(State s, int layer, int pos) {
+    private void attention(State s, int layer, int pos, float[] q, float[] att) {
         int headDim = c.headDim();
         int kvDim = c.kvDim();
         int group = c.heads() / c.kvHeads();
@@ -132,9 +226,9 @@ public final class Transformer {
             for (int h = from; h < to; h++) {
                 int qo = h * headDim;
                 int ko = (h / group) * headDim;
-                float[] acc = s.att; // accumulates in att[qo .. qo + headDim), every value an F16 number
+                float[] acc = att; // accumulates in att[qo .. qo + headDim), every value an F16 number
                 for (int i = 0; i < headDim; i++) {
-                    q16[i] = f16(s.q[qo + i]);
+                    q16[i] = f16(q[qo + i]);
                     acc[qo + i] = 0f;
                 }
                 float max = Float.NEGATIVE_INFINITY;

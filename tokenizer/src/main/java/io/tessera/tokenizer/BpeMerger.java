@@ -1,0 +1,318 @@
+package io.tessera.tokenizer;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The one BPE merge core of Tessera, shared by the GGUF tokenizers, the tokenizer.json BPE model and
+ * tiktoken: a table of symbol-id pairs, each with a rank and the id of the merged symbol, and
+ * {@link #merge(int[], int)}, which repeatedly merges the adjacent pair with the lowest rank, the
+ * leftmost first among equal ranks, until no adjacent pair has a rank. That is Hugging Face's
+ * {@code Word::merge_all}, llama.cpp's merge loop and tiktoken's {@code byte_pair_merge} alike.
+ * Short words are merged by scanning (no allocation beyond one small array), long ones with a
+ * binary heap in O(n log n).
+ *
+ * <p>The string API ({@link #fromMerges}, {@link #merge(List)}) maps merge-rule strings to internal
+ * symbol ids and runs the same core.
+ */
+public final class BpeMerger {
+    private static final long EMPTY = -1L;
+    private static final long NONE = Long.MAX_VALUE;
+
+    private final long[] keys;
+    private final long[] vals; // rank << 32 | merged id
+    private final int mask;
+    private final int size;
+    // string API only
+    private final Map<String, Integer> symbolIds;
+    private final String[] symbolNames;
+
+    private BpeMerger(long[] keys, long[] vals, int size, Map<String, Integer> symbolIds, String[] symbolNames) {
+        this.keys = keys;
+        this.vals = vals;
+        this.mask = keys.length - 1;
+        this.size = size;
+        this.symbolIds = symbolIds;
+        this.symbolNames = symbolNames;
+    }
+
+    /** Collects pair rules; the first rule given for a pair wins. */
+    public static final class Builder {
+        private long[] keys;
+        private long[] vals;
+        private int size;
+        private int nextRank;
+
+        public Builder(int expected) {
+            int cap = Integer.highestOneBit(Math.max(16, expected * 2 + 1) - 1) << 1;
+            keys = new long[cap];
+            vals = new long[cap];
+            Arrays.fill(keys, EMPTY);
+        }
+
+        /** Adds the rule with the next rank (0, 1, 2, ... in call order). */
+        public Builder add(int left, int right, int merged) {
+            return add(left, right, merged, nextRank++);
+        }
+
+        /** Adds a rule with an explicit rank (ranks may repeat, e.g. tiktoken's rank of the merged bytes). */
+        public Builder add(int left, int right, int merged, int rank) {
+            if (left < 0 || right < 0 || merged < 0 || rank < 0) throw new IllegalArgumentException("negative id or rank");
+            if ((size + 1) * 2 > keys.length) grow();
+            if (put(keys, vals, key(left, right), ((long) rank << 32) | merged)) size++;
+            return this;
+        }
+
+        private static boolean put(long[] keys, long[] vals, long k, long v) {
+            int m = keys.length - 1;
+            for (int i = mix(k) & m; ; i = (i + 1) & m) {
+                if (keys[i] == EMPTY) {
+                    keys[i] = k;
+                    vals[i] = v;
+                    return true;
+                }
+                if (keys[i] == k) return false;
+            }
+        }
+
+        private void grow() {
+            long[] nk = new long[keys.length * 2], nv = new long[keys.length * 2];
+            Arrays.fill(nk, EMPTY);
+            for (int i = 0; i < keys.length; i++) if (keys[i] != EMPTY) put(nk, nv, keys[i], vals[i]);
+            keys = nk;
+            vals = nv;
+        }
+
+        public BpeMerger build() {
+            return new BpeMerger(keys, vals, size, null, null);
+        }
+    }
+
+    private static long key(int left, int right) {
+        return ((long) left << 32) | (right & 0xFFFFFFFFL);
+    }
+
+    private static int mix(long k) {
+        long h = k * 0x9E3779B97F4A7C15L;
+        return (int) (h ^ (h >>> 29));
+    }
+
+    /** {@code rank << 32 | merged} of the pair, or {@link Long#MAX_VALUE} when there is no rule. */
+    private long lookup(int left, int right) {
+        long k = key(left, right);
+        for (int i = mix(k) & mask; ; i = (i + 1) & mask) {
+            long kk = keys[i];
+            if (kk == k) return vals[i];
+            if (kk == EMPTY) return NONE;
+        }
+    }
+
+    /** The rank of merging the two symbol ids, or -1 when there is no rule. */
+    public int rank(int left, int right) {
+        long v = lookup(left, right);
+        return v == NONE ? -1 : (int) (v >>> 32);
+    }
+
+    /** The id of the merged symbol, or -1 when there is no rule. */
+    public int mergedId(int left, int right) {
+        long v = lookup(left, right);
+        return v == NONE ? -1 : (int) v;
+    }
+
+    public int size() {
+        return size;
+    }
+
+    /**
+     * Merges the symbol ids {@code ids[0..n)} in place and returns how many symbols remain. Ids
+     * without any rule (e.g. negative placeholders) are left alone.
+     */
+    public int merge(int[] ids, int n) {
+        return merge(ids, n, null);
+    }
+
+    /**
+     * As {@link #merge(int[], int)}, also merging a payload: when two symbols merge, the result keeps
+     * the right symbol's {@code ends} value (e.g. the end offset of its text). {@code ends} may be null.
+     */
+    public int merge(int[] ids, int n, int[] ends) {
+        if (n < 2) return n;
+        return n <= 48 ? mergeSmall(ids, n, ends) : mergeLarge(ids, n, ends);
+    }
+
+    private int mergeSmall(int[] ids, int n, int[] ends) {
+        long[] pr = new long[n];
+        for (int i = 0; i < n - 1; i++) pr[i] = lookup(ids[i], ids[i + 1]);
+        pr[n - 1] = NONE;
+        while (true) {
+            long best = NONE;
+            int at = -1;
+            for (int i = 0; i < n - 1; i++) {
+                if (pr[i] < best) {
+                    best = pr[i];
+                    at = i;
+                }
+            }
+            if (at < 0) return n;
+            ids[at] = (int) best;
+            System.arraycopy(ids, at + 2, ids, at + 1, n - at - 2);
+            if (ends != null) {
+                ends[at] = ends[at + 1];
+                System.arraycopy(ends, at + 2, ends, at + 1, n - at - 2);
+            }
+            System.arraycopy(pr, at + 2, pr, at + 1, n - at - 2);
+            n--;
+            pr[n - 1 < 0 ? 0 : n - 1] = NONE;
+            if (at < n - 1) pr[at] = lookup(ids[at], ids[at + 1]);
+            else pr[at] = NONE;
+            if (at > 0) pr[at - 1] = lookup(ids[at - 1], ids[at]);
+        }
+    }
+
+    private int mergeLarge(int[] ids, int n, int[] ends) {
+        int[] next = new int[n], prev = new int[n];
+        for (int i = 0; i < n; i++) {
+            prev[i] = i - 1;
+            next[i] = i + 1 < n ? i + 1 : -1;
+        }
+        long[] heap = new long[n];
+        int hn = 0;
+        for (int i = 0; i < n - 1; i++) {
+            long v = lookup(ids[i], ids[i + 1]);
+            if (v != NONE) hn = push(heap, hn, (v >>> 32) << 32 | i);
+        }
+        while (hn > 0) {
+            long top = heap[0];
+            heap[0] = heap[--hn];
+            siftDown(heap, hn, 0);
+            int pos = (int) top;
+            int rank = (int) (top >>> 32);
+            int r = next[pos];
+            if (r < 0) continue; // last symbol or removed (removed symbols get next = -2)
+            long v = lookup(ids[pos], ids[r]);
+            if (v == NONE || (int) (v >>> 32) != rank) continue; // stale entry
+            ids[pos] = (int) v;
+            if (ends != null) ends[pos] = ends[r];
+            next[pos] = next[r];
+            if (next[r] >= 0) prev[next[r]] = pos;
+            next[r] = -2;
+            int p = prev[pos];
+            if (p >= 0) {
+                long pv = lookup(ids[p], ids[pos]);
+                if (pv != NONE) {
+                    if (hn == heap.length) heap = Arrays.copyOf(heap, hn * 2);
+                    hn = push(heap, hn, (pv >>> 32) << 32 | p);
+                }
+            }
+            if (next[pos] >= 0) {
+                long nv = lookup(ids[pos], ids[next[pos]]);
+                if (nv != NONE) {
+                    if (hn == heap.length) heap = Arrays.copyOf(heap, hn * 2);
+                    hn = push(heap, hn, (nv >>> 32) << 32 | pos);
+                }
+            }
+        }
+        int m = 0;
+        for (int i = 0; i != -1; i = next[i]) {
+            if (ends != null) ends[m] = ends[i];
+            ids[m++] = ids[i];
+        }
+        return m;
+    }
+
+    private static int push(long[] heap, int hn, long v) {
+        int i = hn++;
+        while (i > 0) {
+            int p = (i - 1) >>> 1;
+            if (heap[p] <= v) break;
+            heap[i] = heap[p];
+            i = p;
+        }
+        heap[i] = v;
+        return hn;
+    }
+
+    private static void siftDown(long[] heap, int hn, int i) {
+        long v = heap[i];
+        while (true) {
+            int c = 2 * i + 1;
+            if (c >= hn) break;
+            if (c + 1 < hn && heap[c + 1] < heap[c]) c++;
+            if (heap[c] >= v) break;
+            heap[i] = heap[c];
+            i = c;
+        }
+        if (hn > 0 && i < hn) heap[i] = v;
+    }
+
+    // ---------------------------------------------------------------- string API
+
+    /**
+     * Ranks from merge rules {@code "left right"}, rank = position in the array. The split is at the
+     * first space after the first character (so a rule may merge a symbol that starts with a space);
+     * a rule without such a space never applies. A repeated rule keeps its first rank.
+     */
+    public static BpeMerger fromMerges(String[] merges) {
+        List<String> l = new ArrayList<>(merges.length), r = new ArrayList<>(merges.length);
+        for (String m : merges) {
+            int sp = m.length() > 1 ? m.indexOf(' ', 1) : -1;
+            l.add(sp < 0 ? null : m.substring(0, sp));
+            r.add(sp < 0 ? null : m.substring(sp + 1));
+        }
+        return fromPairs(l, r);
+    }
+
+    /** Ranks from explicit pairs, rank = position in the lists (null entries never apply). */
+    public static BpeMerger fromPairs(List<String> lefts, List<String> rights) {
+        if (lefts.size() != rights.size()) throw new IllegalArgumentException("lefts and rights differ in length");
+        Map<String, Integer> sym = new HashMap<>(lefts.size() * 3);
+        List<String> names = new ArrayList<>();
+        Builder b = new Builder(lefts.size());
+        for (int i = 0; i < lefts.size(); i++) {
+            String a = lefts.get(i), c = rights.get(i);
+            if (a == null || c == null) {
+                b.nextRank++;
+                continue;
+            }
+            b.add(intern(sym, names, a), intern(sym, names, c), intern(sym, names, a + c));
+        }
+        return new BpeMerger(b.keys, b.vals, b.size, sym, names.toArray(new String[0]));
+    }
+
+    private static int intern(Map<String, Integer> sym, List<String> names, String s) {
+        Integer id = sym.get(s);
+        if (id != null) return id;
+        sym.put(s, names.size());
+        names.add(s);
+        return names.size() - 1;
+    }
+
+    /** The rank of merging {@code left} with {@code right}, or -1 when there is no such rule. */
+    public int rank(String left, String right) {
+        Integer a = symbolIds.get(left), b = symbolIds.get(right);
+        return a == null || b == null ? -1 : rank(a, b);
+    }
+
+    /** Merges the symbols and returns the resulting pieces in order (their concatenation is unchanged). */
+    public List<String> merge(List<String> symbols) {
+        int n = symbols.size();
+        int[] ids = new int[n];
+        List<String> unknown = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            Integer id = symbolIds.get(symbols.get(i));
+            if (id == null) {
+                ids[i] = symbolNames.length + unknown.size();
+                unknown.add(symbols.get(i));
+            } else {
+                ids[i] = id;
+            }
+        }
+        int m = merge(ids, n);
+        List<String> out = new ArrayList<>(m);
+        for (int i = 0; i < m; i++) out.add(ids[i] < symbolNames.length ? symbolNames[ids[i]] : unknown.get(ids[i] - symbolNames.length));
+        return out;
+    }
+}
