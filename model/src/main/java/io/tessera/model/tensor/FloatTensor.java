@@ -67,17 +67,17 @@ abstract class FloatTensor extends SegmentTensor {
                 float[] y3 = FloatInput.check(xs[t + 3], cols, rounding).values;
                 for (int r = r0; r < r1; r++) {
                     tile4(r, y0, y1, y2, y3, tmp);
-                    out[t][r] = tmp[8];
-                    out[t + 1][r] = tmp[9];
-                    out[t + 2][r] = tmp[10];
-                    out[t + 3][r] = tmp[11];
+                    out[t][r] = Fp.sum8(tmp, 0);
+                    out[t + 1][r] = Fp.sum8(tmp, 8);
+                    out[t + 2][r] = Fp.sum8(tmp, 16);
+                    out[t + 3][r] = Fp.sum8(tmp, 24);
                 }
             }
             for (; t < count; t++) matvec(xs[t], out[t], 0, r0, r1);
         }
     }
 
-    /** Row {@code row} against four tokens; the four dots go to {@code tmp[8..12)}. */
+    /** Row {@code row} against four tokens; the four lane-wise sums go to {@code tmp[0..32)}. */
     private void tile4(int row, float[] y0, float[] y1, float[] y2, float[] y3, float[] tmp) {
         FloatVector a0 = FloatVector.zero(Fp.F256), a1 = a0, a2 = a0, a3 = a0;
         for (int c = 0; c < cols; c += 8) {
@@ -87,10 +87,10 @@ abstract class FloatTensor extends SegmentTensor {
             a2 = w.fma(FloatVector.fromArray(Fp.F256, y2, c), a2);
             a3 = w.fma(FloatVector.fromArray(Fp.F256, y3, c), a3);
         }
-        tmp[8] = Fp.hsum8(a0, tmp);
-        tmp[9] = Fp.hsum8(a1, tmp);
-        tmp[10] = Fp.hsum8(a2, tmp);
-        tmp[11] = Fp.hsum8(a3, tmp);
+        a0.intoArray(tmp, 0);
+        a1.intoArray(tmp, 8);
+        a2.intoArray(tmp, 16);
+        a3.intoArray(tmp, 24);
     }
 
     private float dotTinyBlas(int row, float[] y) {

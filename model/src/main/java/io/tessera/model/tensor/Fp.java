@@ -84,14 +84,6 @@ final class Fp {
         return (r0 + r2) + (r1 + r3);
     }
 
-    /** {@link #hsum8} through memory: far fewer C2 nodes than eight lane extractions, the same sum. */
-    static float hsum8(FloatVector v, float[] tmp) {
-        v.intoArray(tmp, 0);
-        float r0 = tmp[4] + tmp[0], r1 = tmp[5] + tmp[1];
-        float r2 = tmp[6] + tmp[2], r3 = tmp[7] + tmp[3];
-        return (r0 + r2) + (r1 + r3);
-    }
-
     static final ShortVector S_000F = ShortVector.broadcast(S256, (short) 0x000F);
     static final ShortVector S_00FF = ShortVector.broadcast(S256, (short) 0x00FF);
     static final ShortVector S_0F0F = ShortVector.broadcast(S256, (short) 0x0F0F);
@@ -102,13 +94,6 @@ final class Fp {
     /** 16 little-endian shorts (32 bytes) at {@code off}; cheaper for C2 than loading bytes and reinterpreting. */
     static ShortVector loadShorts(MemorySegment s, long off) {
         return ShortVector.fromMemorySegment(S256, s, off, LE);
-    }
-
-    private static final IntVector HALF_SHIFTS = IntVector.fromArray(I256, new int[]{24, 24, 24, 24, 16, 16, 16, 16}, 0);
-
-    /** {@link #halves} of the two signed bytes of {@code pair} (low byte for the first four lanes). */
-    static IntVector halvesOfBytes(short pair) {
-        return IntVector.broadcast(I256, pair).lanewise(VectorOperators.LSHL, HALF_SHIFTS).lanewise(VectorOperators.ASHR, 24);
     }
 
     /**
@@ -185,14 +170,6 @@ final class Fp {
         IntVector i = p.reinterpretAsInts();
         return i.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                 .add(i.lanewise(VectorOperators.ASHR, 16));
-    }
-
-    /** Lane r of the result is the sum of all lanes of {@code v_r} (eight horizontal sums at once, exact). */
-    static IntVector transposeSum(IntVector v0, IntVector v1, IntVector v2, IntVector v3,
-                                  IntVector v4, IntVector v5, IntVector v6, IntVector v7) {
-        IntVector a = combine(v0, v1, ODD_1, SWAP_1), b = combine(v2, v3, ODD_1, SWAP_1);
-        IntVector c = combine(v4, v5, ODD_1, SWAP_1), d = combine(v6, v7, ODD_1, SWAP_1);
-        return combine(combine(a, b, ODD_2, SWAP_2), combine(c, d, ODD_2, SWAP_2), UPPER_HALF, SWAP_4);
     }
 
     /**
