@@ -29,12 +29,13 @@ final class Fp {
     static final VectorSpecies<Short> S128 = ShortVector.SPECIES_128;
     static final VectorSpecies<Integer> I256 = IntVector.SPECIES_256;
     static final VectorSpecies<Float> F256 = FloatVector.SPECIES_256;
-    private static final VectorMask<Integer> UPPER_HALF = VectorMask.fromLong(I256, 0xF0);
-    private static final VectorMask<Integer> ODD_1 = VectorMask.fromLong(I256, 0xAA);
-    private static final VectorMask<Integer> ODD_2 = VectorMask.fromLong(I256, 0xCC);
-    private static final VectorShuffle<Integer> SWAP_1 = VectorShuffle.fromValues(I256, 1, 0, 3, 2, 5, 4, 7, 6);
-    private static final VectorShuffle<Integer> SWAP_2 = VectorShuffle.fromValues(I256, 2, 3, 0, 1, 6, 7, 4, 5);
-    private static final VectorShuffle<Integer> SWAP_4 = VectorShuffle.fromValues(I256, 4, 5, 6, 7, 0, 1, 2, 3);
+    static final VectorMask<Integer> UPPER_HALF = VectorMask.fromLong(I256, 0xF0);
+    /** Masks and lane swaps of the transposed reductions (eight horizontal sums at once). */
+    static final VectorMask<Integer> ODD_1 = VectorMask.fromLong(I256, 0xAA);
+    static final VectorMask<Integer> ODD_2 = VectorMask.fromLong(I256, 0xCC);
+    static final VectorShuffle<Integer> SWAP_1 = VectorShuffle.fromValues(I256, 1, 0, 3, 2, 5, 4, 7, 6);
+    static final VectorShuffle<Integer> SWAP_2 = VectorShuffle.fromValues(I256, 2, 3, 0, 1, 6, 7, 4, 5);
+    static final VectorShuffle<Integer> SWAP_4 = VectorShuffle.fromValues(I256, 4, 5, 6, 7, 0, 1, 2, 3);
 
     static float f16(MemorySegment s, long off) {
         return Float.float16ToFloat(s.get(SHORT, off));
@@ -170,24 +171,5 @@ final class Fp {
         IntVector i = p.reinterpretAsInts();
         return i.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                 .add(i.lanewise(VectorOperators.ASHR, 16));
-    }
-
-    /**
-     * {@link #transposeSum} of the eight vectors stored one after the other in {@code v[0..64)}; overwrites
-     * {@code v[0..16)}. Half of the tree is a loop so that the kernels using it stay within C2's inlining budget.
-     */
-    static IntVector transposeSum(int[] v) {
-        for (int h = 0; h < 2; h++) {
-            int o = 32 * h;
-            IntVector a = combine(IntVector.fromArray(I256, v, o), IntVector.fromArray(I256, v, o + 8), ODD_1, SWAP_1);
-            IntVector b = combine(IntVector.fromArray(I256, v, o + 16), IntVector.fromArray(I256, v, o + 24), ODD_1, SWAP_1);
-            combine(a, b, ODD_2, SWAP_2).intoArray(v, 8 * h);
-        }
-        return combine(IntVector.fromArray(I256, v, 0), IntVector.fromArray(I256, v, 8), UPPER_HALF, SWAP_4);
-    }
-
-    /** One level of the transposed reduction: where {@code m} is set lanes come from {@code b}, else from {@code a}. */
-    private static IntVector combine(IntVector a, IntVector b, VectorMask<Integer> m, VectorShuffle<Integer> s) {
-        return a.blend(b, m).add(b.blend(a, m).rearrange(s));
     }
 }

@@ -53,10 +53,12 @@ public abstract class WeightTensor {
         }
     }
 
+    private static final long CHUNK_BYTES = Long.getLong("tessera.matmul.chunk", 32768);
+
     /** Rows per chunk of the default {@link #matmul}: a multiple of 8 whose weights take about 32 KiB. */
     int matmulRowChunk() {
         long rowBytes = type.byteSize(cols);
-        return (int) Math.max(8, Math.min(1 << 20, 32768 / rowBytes) & ~7);
+        return (int) Math.max(8, Math.min(1 << 20, CHUNK_BYTES / rowBytes) & ~7);
     }
 
     /** Creates the tensor for a GGUF tensor, or throws {@link io.tessera.TesseraException} naming it when its type is unsupported. */
