@@ -146,8 +146,9 @@ public final class TrainedBpe {
         try {
             if (Files.isDirectory(abs)) throw new TesseraException(out + ": is a directory");
             if (dir != null && !Files.isDirectory(dir)) throw new TesseraException(out + ": no such directory: " + dir);
-            tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".", ".tmp");
-            Files.write(tmp, bytes);
+            // not createTempFile: its 0600 mode would stick to the renamed file
+            tmp = dir.resolve("." + abs.getFileName() + "." + Long.toHexString(System.nanoTime()) + ".tmp");
+            Files.write(tmp, bytes, java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE);
             try {
                 Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
