@@ -138,7 +138,7 @@ public final class LossPlot {
         g.setColor(Color.GRAY);
         g.drawRect(lx - 8, ly - 6, 262, 68);
         legend(g, lx, ly + 8, new Color(120, 160, 230), 1f, "train (per step)");
-        legend(g, lx, ly + 28, new Color(20, 70, 180), 2.2f, "train (moving average of " + window + ")");
+        legend(g, lx, ly + 28, new Color(20, 70, 180), 2.2f, "train (mean of " + window + " steps)");
         legend(g, lx, ly + 48, new Color(220, 80, 20), 2.2f, heldOut.isEmpty() ? "held-out (none)"
                 : String.format(Locale.ROOT, "held-out (last %.3f)", heldOut.get(heldOut.size() - 1).loss()));
         g.dispose();
@@ -166,14 +166,15 @@ public final class LossPlot {
         return p;
     }
 
+    /** Centred moving average (the window shrinks at both ends), so the smoothed curve does not lag. */
     static List<Point> movingAverage(List<Point> pts, int window) {
         List<Point> out = new java.util.ArrayList<>();
-        double sum = 0;
+        int half = window / 2;
+        double[] prefix = new double[pts.size() + 1];
+        for (int i = 0; i < pts.size(); i++) prefix[i + 1] = prefix[i] + pts.get(i).loss();
         for (int i = 0; i < pts.size(); i++) {
-            sum += pts.get(i).loss();
-            if (i >= window) sum -= pts.get(i - window).loss();
-            int n = Math.min(i + 1, window);
-            out.add(new Point(pts.get(i).step(), sum / n));
+            int a = Math.max(0, i - half), b = Math.min(pts.size(), i + half + 1);
+            out.add(new Point(pts.get(i).step(), (prefix[b] - prefix[a]) / (b - a)));
         }
         return out;
     }
