@@ -28,13 +28,24 @@ public final class Corpus {
     public record Split(List<int[]> train, List<int[]> heldOut) {}
 
     public static List<int[]> read(List<Path> files, Tokenizer tokenizer, String separator) {
-        if (files.isEmpty()) throw new TesseraException("corpus: no files given");
-        List<int[]> docs = new ArrayList<>();
-        for (Path f : files) {
+        List<int[]> docs = encode(texts(files, separator), tokenizer);
+        if (docs.isEmpty()) throw new TesseraException("corpus: no text in " + files);
+        return docs;
+    }
+
+    /**
+     * The documents of UTF-8 text files: split at lines holding only {@code separator}, at blank lines when it
+     * is empty, or one per file when it is null. A directory stands for the regular files in it, sorted by name.
+     */
+    public static List<String> texts(List<Path> paths, String separator) {
+        if (paths.isEmpty()) throw new TesseraException("corpus: no files given");
+        List<String> parts = new ArrayList<>();
+        for (Path f : expand(paths)) {
             String text = readUtf8(f);
-            List<String> parts = new ArrayList<>();
             if (separator == null) {
                 parts.add(text);
+            } else if (separator.isEmpty()) { // blank lines separate documents
+                parts.addAll(java.util.Arrays.asList(text.split("\r?\n([ \t]*\r?\n)+")));
             } else {
                 StringBuilder cur = new StringBuilder();
                 for (String line : text.split("\n", -1)) {
@@ -48,17 +59,44 @@ public final class Corpus {
                 }
                 parts.add(cur.toString());
             }
-            for (String p : parts) {
-                if (p.isBlank()) continue;
-                int[] ids = tokenizer.encode(p.strip(), true, false);
-                if (tokenizer.eos() >= 0) {
-                    ids = java.util.Arrays.copyOf(ids, ids.length + 1);
-                    ids[ids.length - 1] = tokenizer.eos();
+        }
+        return parts;
+    }
+
+    static List<Path> expand(List<Path> paths) {
+        List<Path> out = new ArrayList<>();
+        for (Path p : paths) {
+            if (java.nio.file.Files.isDirectory(p)) {
+                try (var s = java.nio.file.Files.list(p)) {
+                    s.filter(java.nio.file.Files::isRegularFile).sorted().forEach(out::add);
+                } catch (IOException e) {
+                    throw new TesseraException(p + ": cannot list: " + e.getMessage());
                 }
-                if (ids.length >= 2) docs.add(ids);
+            } else if (!java.nio.file.Files.exists(p)) {
+                throw new TesseraException(p + ": corpus file not found");
+            } else {
+                out.add(p);
             }
         }
-        if (docs.isEmpty()) throw new TesseraException("corpus: no text in " + files);
+        if (out.isEmpty()) throw new TesseraException("corpus: no files in " + paths);
+        return out;
+    }
+
+    /**
+     * Encodes documents: each with the tokenizer's BOS (when it asks for one) and EOS; blank documents and
+     * documents of fewer than 2 tokens are dropped.
+     */
+    public static List<int[]> encode(List<String> texts, Tokenizer tokenizer) {
+        List<int[]> docs = new ArrayList<>();
+        for (String p : texts) {
+            if (p.isBlank()) continue;
+            int[] ids = tokenizer.encode(p.strip(), true, false);
+            if (tokenizer.eos() >= 0) {
+                ids = java.util.Arrays.copyOf(ids, ids.length + 1);
+                ids[ids.length - 1] = tokenizer.eos();
+            }
+            if (ids.length >= 2) docs.add(ids);
+        }
         return docs;
     }
 

@@ -142,6 +142,15 @@ public final class Dataset {
         return rowsBatch(rowIds);
     }
 
+    /** A dataset of the first {@code n} rows of this one. */
+    public Dataset firstRows(int n) {
+        n = Math.min(n, rows());
+        long used = 0;
+        for (int r = 0; r < n; r++) for (float w : weights[r]) if (w != 0) used++;
+        return new Dataset(seqLen, Arrays.asList(Arrays.copyOf(tokens, n)), Arrays.asList(Arrays.copyOf(targets, n)),
+                Arrays.asList(Arrays.copyOf(positions, n)), Arrays.asList(Arrays.copyOf(weights, n)), used);
+    }
+
     /** Rows {@code from .. to-1} in order (for evaluation). */
     public Batch rows(int from, int to) {
         int[] ids = new int[to - from];

@@ -104,7 +104,7 @@ class DataTest {
         Files.writeString(empty, "  \n\n");
         assertThatThrownBy(() -> Corpus.read(List.of(empty), BYTES, null)).isInstanceOf(TesseraException.class)
                 .hasMessage("corpus: no text in [" + empty + "]");
-        assertThatThrownBy(() -> Corpus.read(List.of(dir.resolve("missing.txt")), BYTES, null)).hasMessageContaining("cannot read");
+        assertThatThrownBy(() -> Corpus.read(List.of(dir.resolve("missing.txt")), BYTES, null)).hasMessage(dir.resolve("missing.txt") + ": corpus file not found");
         assertThatThrownBy(() -> Dataset.pack(List.of(new int[]{4}), 8, 0)).hasMessageContaining("no document has the 2 tokens");
     }
 
