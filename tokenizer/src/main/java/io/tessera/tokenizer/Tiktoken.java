@@ -229,7 +229,7 @@ public final class Tiktoken implements Tokenizer {
         if (to <= from) return;
         if ((to - from) * 3 > sc.bytes.length) sc.bytes = new byte[(to - from) * 3 + 16];
         byte[] b = sc.bytes;
-        int n = utf8(s, from, to, b);
+        int n = Utf8.encode(s, from, to, b);
         int whole = ranks.get(b, 0, n);
         if (whole >= 0) {
             out.add(whole);
@@ -240,32 +240,6 @@ public final class Tiktoken implements Tokenizer {
         for (int i = 0; i < n; i++) ids[i] = byteRank[b[i] & 0xFF];
         int m = merger.merge(ids, n);
         for (int i = 0; i < m; i++) out.add(ids[i]);
-    }
-
-    /** UTF-8 of {@code s[from, to)} (well-formed) into {@code b}; returns the length. */
-    static int utf8(String s, int from, int to, byte[] b) {
-        int n = 0;
-        for (int i = from; i < to; i++) {
-            char c = s.charAt(i);
-            if (c < 0x80) {
-                b[n++] = (byte) c;
-            } else if (c < 0x800) {
-                b[n++] = (byte) (0xC0 | (c >> 6));
-                b[n++] = (byte) (0x80 | (c & 0x3F));
-            } else if (Character.isHighSurrogate(c) && i + 1 < to && Character.isLowSurrogate(s.charAt(i + 1))) {
-                int cp = Character.toCodePoint(c, s.charAt(++i));
-                b[n++] = (byte) (0xF0 | (cp >> 18));
-                b[n++] = (byte) (0x80 | ((cp >> 12) & 0x3F));
-                b[n++] = (byte) (0x80 | ((cp >> 6) & 0x3F));
-                b[n++] = (byte) (0x80 | (cp & 0x3F));
-            } else {
-                if (Character.isSurrogate(c)) c = '\uFFFD';
-                b[n++] = (byte) (0xE0 | (c >> 12));
-                b[n++] = (byte) (0x80 | ((c >> 6) & 0x3F));
-                b[n++] = (byte) (0x80 | (c & 0x3F));
-            }
-        }
-        return n;
     }
 
     // ================================================================ decoding
@@ -334,46 +308,5 @@ public final class Tiktoken implements Tokenizer {
             if (specialByRank[id] != null) return renderSpecial ? specialByRank[id].getBytes(StandardCharsets.UTF_8) : new byte[0];
             return tokens[id];
         }, false, false);
-    }
-
-    // ================================================================ byte-string map
-
-    /** Open-addressing map from byte strings to ranks. */
-    static final class BytesMap {
-        private final byte[][] keys;
-        private final int[] vals;
-        private final int mask;
-
-        BytesMap(int expected) {
-            int cap = Integer.highestOneBit(Math.max(16, expected * 2) - 1) << 1;
-            keys = new byte[cap][];
-            vals = new int[cap];
-            mask = cap - 1;
-        }
-
-        static int hash(byte[] b, int off, int len) {
-            int h = 0x811C9DC5 ^ len;
-            for (int i = off; i < off + len; i++) h = (h ^ (b[i] & 0xFF)) * 0x01000193;
-            return h ^ (h >>> 15);
-        }
-
-        void put(byte[] k, int v) {
-            for (int i = hash(k, 0, k.length) & mask; ; i = (i + 1) & mask) {
-                if (keys[i] == null) {
-                    keys[i] = k;
-                    vals[i] = v;
-                    return;
-                }
-                if (Arrays.equals(keys[i], k)) return;
-            }
-        }
-
-        int get(byte[] b, int off, int len) {
-            for (int i = hash(b, off, len) & mask; ; i = (i + 1) & mask) {
-                byte[] k = keys[i];
-                if (k == null) return -1;
-                if (k.length == len && Arrays.equals(k, 0, len, b, off, off + len)) return vals[i];
-            }
-        }
     }
 }

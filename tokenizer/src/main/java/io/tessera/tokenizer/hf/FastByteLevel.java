@@ -2,6 +2,8 @@ package io.tessera.tokenizer.hf;
 
 import io.tessera.tokenizer.ByteLevel;
 import io.tessera.tokenizer.BpeMerger;
+import io.tessera.tokenizer.BytesMap;
+import io.tessera.tokenizer.Utf8;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -21,7 +23,7 @@ final class FastByteLevel {
     private final boolean ignoreMerges;
     private final BpeMerger merger;
     private final int[] byteIds = new int[256];
-    private final BytesVocab vocab;
+    private final BytesMap vocab;
     private final Entry[] cache = new Entry[1 << 16];
 
     private record Entry(byte[] key, int[] ids) {}
@@ -33,7 +35,7 @@ final class FastByteLevel {
         this.keepGaps = keepGaps;
         this.ignoreMerges = bpe.ignoreMerges;
         this.merger = bpe.merger;
-        vocab = new BytesVocab(bpe.vocab.size());
+        vocab = new BytesMap(bpe.vocab.size());
         for (Map.Entry<String, Integer> e : bpe.vocab.entrySet()) {
             byte[] b = Decoders.byteLevelBytes(e.getKey());
             vocab.put(b, e.getValue());
@@ -77,43 +79,42 @@ final class FastByteLevel {
 
     /** Appends the ids of one segment (text between added tokens). */
     void encode(String seg, Seq out) {
-        if (nfc && !nfcStable(seg)) seg = java.text.Normalizer.normalize(seg, java.text.Normalizer.Form.NFC);
-        HfPattern.IntBuf m = new HfPattern.IntBuf();
-        int k = pattern.find(seg, m);
-        byte[] buf = new byte[64];
-        int prev = 0;
-        for (int i = 0; i < k; i++) {
-            int s = m.a[2 * i], e = m.a[2 * i + 1];
-            if (s > prev && keepGaps) buf = piece(seg, prev, s, buf, out);
-            if (e > s && keepMatches) buf = piece(seg, s, e, buf, out);
-            prev = e;
-        }
-        if (prev < seg.length() && keepGaps) piece(seg, prev, seg.length(), buf, out);
+        split(seg, (b, n) -> piece(b, n, out));
     }
 
     /** The pre-tokenized words of one segment as byte-level strings (what a trainer counts). */
     void words(String seg, java.util.function.Consumer<String> out) {
+        split(seg, (b, n) -> {
+            char[] c = new char[n];
+            for (int i = 0; i < n; i++) c[i] = ByteLevel.byteToChar(b[i]);
+            out.accept(new String(c));
+        });
+    }
+
+    /** Receives each piece's UTF-8 bytes {@code utf8[0, n)} (the buffer is reused). */
+    private interface PieceSink {
+        void accept(byte[] utf8, int n);
+    }
+
+    /** Normalizes (NFC when configured) and splits a segment, passing the kept pieces in order. */
+    private void split(String seg, PieceSink sink) {
         if (nfc && !nfcStable(seg)) seg = java.text.Normalizer.normalize(seg, java.text.Normalizer.Form.NFC);
         HfPattern.IntBuf m = new HfPattern.IntBuf();
         int k = pattern.find(seg, m);
-        byte[] buf = new byte[64];
+        byte[][] buf = {new byte[64]};
         int prev = 0;
         for (int i = 0; i < k; i++) {
             int s = m.a[2 * i], e = m.a[2 * i + 1];
-            if (s > prev && keepGaps) buf = word(seg, prev, s, buf, out);
-            if (e > s && keepMatches) buf = word(seg, s, e, buf, out);
+            if (s > prev && keepGaps) emit(seg, prev, s, buf, sink);
+            if (e > s && keepMatches) emit(seg, s, e, buf, sink);
             prev = e;
         }
-        if (prev < seg.length() && keepGaps) word(seg, prev, seg.length(), buf, out);
+        if (prev < seg.length() && keepGaps) emit(seg, prev, seg.length(), buf, sink);
     }
 
-    private static byte[] word(String s, int from, int to, byte[] buf, java.util.function.Consumer<String> out) {
-        if ((to - from) * 3 > buf.length) buf = new byte[(to - from) * 3 + 16];
-        int n = utf8(s, from, to, buf);
-        char[] c = new char[n];
-        for (int i = 0; i < n; i++) c[i] = ByteLevel.byteToChar(buf[i]);
-        out.accept(new String(c));
-        return buf;
+    private static void emit(String s, int from, int to, byte[][] buf, PieceSink sink) {
+        if ((to - from) * 3 > buf[0].length) buf[0] = new byte[(to - from) * 3 + 16];
+        sink.accept(buf[0], Utf8.encode(s, from, to, buf[0]));
     }
 
     /** Characters below U+0300 never change under NFC. */
@@ -122,23 +123,21 @@ final class FastByteLevel {
         return true;
     }
 
-    private byte[] piece(String s, int from, int to, byte[] buf, Seq out) {
-        if ((to - from) * 3 > buf.length) buf = new byte[(to - from) * 3 + 16];
-        int n = utf8(s, from, to, buf);
+    private void piece(byte[] buf, int n, Seq out) {
         if (ignoreMerges) {
             int id = vocab.get(buf, 0, n);
             if (id >= 0) {
                 out.add(id, 0, 0, 0, 0, 1);
-                return buf;
+                return;
             }
         }
         int slot = -1;
         if (n <= 48) {
-            slot = BytesVocab.hash(buf, 0, n) & (cache.length - 1);
+            slot = BytesMap.hash(buf, 0, n) & (cache.length - 1);
             Entry e = cache[slot];
             if (e != null && e.key.length == n && Arrays.equals(e.key, 0, n, buf, 0, n)) {
                 for (int id : e.ids) out.add(id, 0, 0, 0, 0, 1);
-                return buf;
+                return;
             }
         }
         int[] ids = new int[n];
@@ -146,70 +145,6 @@ final class FastByteLevel {
         int m = merger.merge(ids, n);
         for (int i = 0; i < m; i++) out.add(ids[i], 0, 0, 0, 0, 1);
         if (slot >= 0) cache[slot] = new Entry(Arrays.copyOf(buf, n), Arrays.copyOf(ids, m));
-        return buf;
     }
 
-    static int utf8(String s, int from, int to, byte[] b) {
-        int n = 0;
-        for (int i = from; i < to; i++) {
-            char c = s.charAt(i);
-            if (c < 0x80) {
-                b[n++] = (byte) c;
-            } else if (c < 0x800) {
-                b[n++] = (byte) (0xC0 | (c >> 6));
-                b[n++] = (byte) (0x80 | (c & 0x3F));
-            } else if (Character.isHighSurrogate(c) && i + 1 < to && Character.isLowSurrogate(s.charAt(i + 1))) {
-                int cp = Character.toCodePoint(c, s.charAt(++i));
-                b[n++] = (byte) (0xF0 | (cp >> 18));
-                b[n++] = (byte) (0x80 | ((cp >> 12) & 0x3F));
-                b[n++] = (byte) (0x80 | ((cp >> 6) & 0x3F));
-                b[n++] = (byte) (0x80 | (cp & 0x3F));
-            } else {
-                if (Character.isSurrogate(c)) c = '\uFFFD';
-                b[n++] = (byte) (0xE0 | (c >> 12));
-                b[n++] = (byte) (0x80 | ((c >> 6) & 0x3F));
-                b[n++] = (byte) (0x80 | (c & 0x3F));
-            }
-        }
-        return n;
-    }
-
-    /** Open-addressing map from byte strings to ids. */
-    static final class BytesVocab {
-        private final byte[][] keys;
-        private final int[] vals;
-        private final int mask;
-
-        BytesVocab(int expected) {
-            int cap = Integer.highestOneBit(Math.max(16, expected * 2) - 1) << 1;
-            keys = new byte[cap][];
-            vals = new int[cap];
-            mask = cap - 1;
-        }
-
-        static int hash(byte[] b, int off, int len) {
-            int h = 0x811C9DC5 ^ len;
-            for (int i = off; i < off + len; i++) h = (h ^ (b[i] & 0xFF)) * 0x01000193;
-            return h ^ (h >>> 15);
-        }
-
-        void put(byte[] k, int v) {
-            for (int i = hash(k, 0, k.length) & mask; ; i = (i + 1) & mask) {
-                if (keys[i] == null) {
-                    keys[i] = k;
-                    vals[i] = v;
-                    return;
-                }
-                if (Arrays.equals(keys[i], k)) return;
-            }
-        }
-
-        int get(byte[] b, int off, int len) {
-            for (int i = hash(b, off, len) & mask; ; i = (i + 1) & mask) {
-                byte[] k = keys[i];
-                if (k == null) return -1;
-                if (k.length == len && Arrays.equals(k, 0, len, b, off, off + len)) return vals[i];
-            }
-        }
-    }
 }

@@ -110,6 +110,7 @@ public final class HFTokenizer implements Tokenizer {
     private void bindTokenText(PostProcessors.PostProcessor p) {
         if (p instanceof PostProcessors.ByteLevelOffsets b) b.tokenText = id -> id >= 0 && id < idToToken.length ? idToToken[id] : null;
         if (p instanceof PostProcessors.SequenceProcessor s) for (PostProcessors.PostProcessor x : s.list) bindTokenText(x);
+        if (p instanceof PostProcessors.TrimmedTemplate t) bindTokenText(t.trim());
     }
 
     // ================================================================ loading

@@ -52,11 +52,10 @@ final class PostProcessors {
             }
             case "RobertaProcessing" -> {
                 Special sep = pairSpecial(n, path, "sep"), cls = pairSpecial(n, path, "cls");
-                PostProcessor t = new Template(List.of(cls, seqA(0), sep),
-                        List.of(cls, seqA(0), sep, sep.withType(1), seqB(1), sep.withType(1)));
+                // as Hugging Face: every type id 0, also for the pair; offsets trimmed per sequence, before the template
+                PostProcessor t = new Template(List.of(cls, seqA(0), sep), List.of(cls, seqA(0), sep, sep, seqB(0), sep));
                 if (!Json.bool(n, path, "trim_offsets", true)) yield t;
-                ByteLevelOffsets trim = new ByteLevelOffsets(Json.bool(n, path, "add_prefix_space", true));
-                yield new SequenceProcessor(List.of(trim, t));
+                yield new TrimmedTemplate(new ByteLevelOffsets(Json.bool(n, path, "add_prefix_space", true)), t);
             }
             case "ByteLevel" -> Json.bool(n, path, "trim_offsets", true)
                     ? new ByteLevelOffsets(Json.bool(n, path, "add_prefix_space", true)) : NONE;
@@ -68,6 +67,21 @@ final class PostProcessors {
             }
             default -> throw Json.unsupported(n, path);
         };
+    }
+
+    /** RoBERTa's processing: each sequence's byte-level offsets trimmed, then the template applied. */
+    record TrimmedTemplate(ByteLevelOffsets trim, PostProcessor template) implements PostProcessor {
+        @Override
+        public int added(boolean pair) {
+            return template.added(pair);
+        }
+
+        @Override
+        public Seq process(Seq a, Seq b, boolean addSpecial) {
+            trim.trim(a);
+            if (b != null) trim.trim(b);
+            return template.process(a, b, addSpecial);
+        }
     }
 
     /** One template item: a special token (ids) or sequence A/B, with a type id. */

@@ -438,20 +438,8 @@ public final class BpeTrainer {
         int out = 0;
         for (int r = 0; r < n; ) {
             if (r + 1 < n && s[r] == a && s[r + 1] == b) {
-                if (out > 0) {
-                    int gone = table.slot(pair(s[out - 1], a));
-                    table.count[gone] -= count;
-                    int slot = table.slot(pair(s[out - 1], id));
-                    table.count[slot] += count;
-                    table.addWord(slot, w, stamp, touched);
-                }
-                if (r + 2 < n) {
-                    int gone = table.slot(pair(b, s[r + 2]));
-                    table.count[gone] -= count;
-                    int slot = table.slot(pair(id, s[r + 2]));
-                    table.count[slot] += count;
-                    table.addWord(slot, w, stamp, touched);
-                }
+                if (out > 0) table.replace(pair(s[out - 1], a), pair(s[out - 1], id), w, count, stamp, touched);
+                if (r + 2 < n) table.replace(pair(b, s[r + 2]), pair(id, s[r + 2]), w, count, stamp, touched);
                 s[out++] = id;
                 r += 2;
             } else {
@@ -511,6 +499,15 @@ public final class BpeTrainer {
                     return i;
                 }
             }
+        }
+
+        /** In word {@code w} (occurring {@code count} times), one occurrence of pair {@code gone} became {@code appeared}. */
+        void replace(long gone, long appeared, int w, long count, int step, LongList touched) {
+            int g = slot(gone);
+            this.count[g] -= count;
+            int a = slot(appeared);
+            this.count[a] += count;
+            addWord(a, w, step, touched);
         }
 
         /** Records word {@code w} for the slot's pair in this step (words arrive in runs, so a repeat is the last one). */
