@@ -10,7 +10,7 @@ import java.nio.charset.StandardCharsets;
 /** Entry point of the {@code tessera} command. */
 @Command(name = "tessera", mixinStandardHelpOptions = true, version = "tessera 0.1.0",
         description = "Pure-Java token engine: GGUF models, tokenizers, generation.",
-        subcommands = {GenerateCommand.class, TokenizeCommand.class, DetokenizeCommand.class, LogitsCommand.class, InspectCommand.class, ModelCommand.class, BenchCommand.class,
+        subcommands = {GenerateCommand.class, TokenizeCommand.class, DetokenizeCommand.class, LogitsCommand.class, InspectCommand.class, ModelCommand.class, TokenizerCommand.class, BenchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main {
 

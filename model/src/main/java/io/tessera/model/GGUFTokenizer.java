@@ -4,6 +4,7 @@ import io.tessera.TesseraException;
 import io.tessera.model.gguf.GGUFFile;
 import io.tessera.model.gguf.GGUFValue;
 import io.tessera.model.gguf.GGUFValueType;
+import io.tessera.tokenizer.GgufVocab;
 import io.tessera.tokenizer.LlamaTokenizer;
 import io.tessera.tokenizer.PreTokenizer;
 import io.tessera.tokenizer.TokenAttr;
@@ -40,6 +41,24 @@ public final class GGUFTokenizer {
             "<|end_of_text|>", "<end_of_utterance>", "<eos>", "<turn|>", "<|tool_response>", "<｜end▁of▁sentence｜>", "[e~[");
 
     /** The tokenizer of an open GGUF file; a missing or malformed key throws naming the file and key. */
+    /**
+     * The {@code tokenizer.ggml.*} metadata of an exported byte-level vocabulary (see
+     * {@code io.tessera.tokenizer.hf.GgufExport}), ready for {@code GGUFWriter.putAll}.
+     */
+    public static Map<String, GGUFValue> metadata(GgufVocab v) {
+        Map<String, GGUFValue> m = new java.util.LinkedHashMap<>();
+        m.put(P + "model", GGUFValue.of(v.model()));
+        m.put(P + "pre", GGUFValue.of(v.pre()));
+        m.put(P + "tokens", GGUFValue.of(v.tokens()));
+        m.put(P + "token_type", GGUFValue.of(v.tokenTypes()));
+        m.put(P + "merges", GGUFValue.of(v.merges()));
+        if (v.bos() >= 0) m.put(P + "bos_token_id", GGUFValue.ofUInt32(v.bos()));
+        if (v.eos() >= 0) m.put(P + "eos_token_id", GGUFValue.ofUInt32(v.eos()));
+        m.put(P + "add_bos_token", GGUFValue.of(v.addBos()));
+        m.put(P + "add_eos_token", GGUFValue.of(false));
+        return m;
+    }
+
     public static LlamaTokenizer load(GGUFFile g) {
         String file = g.path().toString();
         String model = string(g, P + "model", null);

@@ -126,6 +126,20 @@ public final class BpeMerger {
         return size;
     }
 
+    /** Every rule as {left, right, merged}, by rank (rules of equal rank in no particular order). */
+    public int[][] rulesByRank() {
+        int[][] out = new int[size][];
+        long[] order = new long[size];
+        int n = 0;
+        for (int i = 0; i < keys.length; i++) if (keys[i] != EMPTY) order[n++] = (vals[i] >>> 32) << 32 | i;
+        Arrays.sort(order, 0, n);
+        for (int k = 0; k < n; k++) {
+            int i = (int) order[k];
+            out[k] = new int[] {(int) (keys[i] >>> 32), (int) keys[i], (int) vals[i]};
+        }
+        return out;
+    }
+
     /**
      * Merges the symbol ids {@code ids[0..n)} in place and returns how many symbols remain. Ids
      * without any rule (e.g. negative placeholders) are left alone.

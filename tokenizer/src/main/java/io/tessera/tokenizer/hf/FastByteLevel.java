@@ -91,6 +91,31 @@ final class FastByteLevel {
         if (prev < seg.length() && keepGaps) piece(seg, prev, seg.length(), buf, out);
     }
 
+    /** The pre-tokenized words of one segment as byte-level strings (what a trainer counts). */
+    void words(String seg, java.util.function.Consumer<String> out) {
+        if (nfc && !nfcStable(seg)) seg = java.text.Normalizer.normalize(seg, java.text.Normalizer.Form.NFC);
+        HfPattern.IntBuf m = new HfPattern.IntBuf();
+        int k = pattern.find(seg, m);
+        byte[] buf = new byte[64];
+        int prev = 0;
+        for (int i = 0; i < k; i++) {
+            int s = m.a[2 * i], e = m.a[2 * i + 1];
+            if (s > prev && keepGaps) buf = word(seg, prev, s, buf, out);
+            if (e > s && keepMatches) buf = word(seg, s, e, buf, out);
+            prev = e;
+        }
+        if (prev < seg.length() && keepGaps) word(seg, prev, seg.length(), buf, out);
+    }
+
+    private static byte[] word(String s, int from, int to, byte[] buf, java.util.function.Consumer<String> out) {
+        if ((to - from) * 3 > buf.length) buf = new byte[(to - from) * 3 + 16];
+        int n = utf8(s, from, to, buf);
+        char[] c = new char[n];
+        for (int i = 0; i < n; i++) c[i] = ByteLevel.byteToChar(buf[i]);
+        out.accept(new String(c));
+        return buf;
+    }
+
     /** Characters below U+0300 never change under NFC. */
     private static boolean nfcStable(String s) {
         for (int i = 0; i < s.length(); i++) if (s.charAt(i) >= 0x300) return java.text.Normalizer.isNormalized(s, java.text.Normalizer.Form.NFC);

@@ -271,6 +271,50 @@ public final class HFTokenizer implements Tokenizer {
         return out;
     }
 
+    /**
+     * The words Hugging Face's trainers count for {@code text}: the normalized, pre-tokenized splits
+     * (byte-level splits as byte-level characters), in order. Added-token text is left out: it always
+     * encodes as its added token, never through the model.
+     */
+    public void forEachWord(String text, java.util.function.Consumer<String> out) {
+        text = Unicode.wellFormed(text);
+        if (!added.hasRaw()) {
+            wordsOfSegment(text, 0, text.length(), out);
+            return;
+        }
+        PreTokenizers.IntArr ev = new PreTokenizers.IntArr();
+        int k = added.split(text, false, true, ev);
+        for (int i = 0; i < k; i++) if (ev.a[3 * i + 2] < 0) wordsOfSegment(text, ev.a[3 * i], ev.a[3 * i + 1], out);
+    }
+
+    private void wordsOfSegment(String text, int from, int to, java.util.function.Consumer<String> out) {
+        if (from >= to) return;
+        String seg = from == 0 && to == text.length() ? text : text.substring(from, to);
+        if (fast != null) {
+            fast.words(seg, out);
+            return;
+        }
+        NormalizedString ns = NormalizedString.of(seg, from);
+        if (normalizer != null) ns = normalizer.normalize(ns);
+        List<NormalizedString> parts = List.of(ns);
+        if (added.hasNormalized()) {
+            PreTokenizers.IntArr ev = new PreTokenizers.IntArr();
+            int k = added.split(ns.text, true, true, ev);
+            parts = new ArrayList<>();
+            for (int i = 0; i < k; i++) if (ev.a[3 * i + 2] < 0) parts.add(ns.slice(ev.a[3 * i], ev.a[3 * i + 1]));
+        }
+        for (NormalizedString p : parts) {
+            if (p.isEmpty()) continue;
+            if (preTokenizer == null) {
+                out.accept(p.text);
+                continue;
+            }
+            List<NormalizedString> splits = new ArrayList<>();
+            preTokenizer.apply(List.of(p), splits, from);
+            for (NormalizedString w : splits) if (!w.isEmpty()) out.accept(w.text);
+        }
+    }
+
     /** Whether ids-only encoding takes the byte-level fast path (for tests). */
     boolean hasFastPath() {
         return fast != null;

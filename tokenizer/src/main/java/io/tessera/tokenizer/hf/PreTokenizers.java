@@ -35,7 +35,8 @@ final class PreTokenizers {
         String type = Json.type(n, path);
         return switch (type) {
             case "ByteLevel" -> new ByteLevelPre(Json.bool(n, path, "add_prefix_space", true), Json.bool(n, path, "use_regex", true));
-            case "Split" -> new Split(Json.pattern(n, path, "pattern"), behavior(n, path, "behavior", Behavior.ISOLATED), Json.bool(n, path, "invert", false));
+            case "Split" -> new Split(Json.pattern(n, path, "pattern"), behavior(n, path, "behavior", Behavior.ISOLATED), Json.bool(n, path, "invert", false),
+                    n.path("pattern").path("Regex").isTextual() ? n.path("pattern").path("Regex").asText() : null);
             case "Metaspace" -> {
                 String rep = Json.str(n, path, "replacement", "\u2581");
                 if (rep.codePointCount(0, rep.length()) != 1) throw Json.error(path + ".replacement", "expected one character");
@@ -46,7 +47,7 @@ final class PreTokenizers {
                 }
                 yield new Metaspace(rep, scheme, Json.bool(n, path, "split", true));
             }
-            case "Whitespace" -> new Split(HfPattern.regex("\\w+|[^\\w\\s]+", path), Behavior.REMOVED, true);
+            case "Whitespace" -> new Split(HfPattern.regex("\\w+|[^\\w\\s]+", path), Behavior.REMOVED, true, null);
             case "WhitespaceSplit" -> new CharSplit(Normalizers::isWhitespace, Behavior.REMOVED);
             case "BertPreTokenizer" -> (in, out, seg) -> {
                 List<NormalizedString> tmp = new ArrayList<>();
@@ -229,7 +230,8 @@ final class PreTokenizers {
         return k;
     }
 
-    record Split(HfPattern pattern, Behavior behavior, boolean invert) implements PreTokenizer {
+    /** {@code regex}: the pattern's regex source, null for a string pattern. */
+    record Split(HfPattern pattern, Behavior behavior, boolean invert, String regex) implements PreTokenizer {
         @Override
         public void apply(List<NormalizedString> in, List<NormalizedString> out, int seg) {
             HfPattern.IntBuf m = new HfPattern.IntBuf();
@@ -264,7 +266,7 @@ final class PreTokenizers {
             List<NormalizedString> split = tmp;
             if (useRegex) {
                 split = new ArrayList<>();
-                new Split(GPT2_PATTERN, Behavior.ISOLATED, false).apply(tmp, split, seg);
+                new Split(GPT2_PATTERN, Behavior.ISOLATED, false, null).apply(tmp, split, seg);
             }
             for (NormalizedString s : split) out.add(s.mapCodePoints(ByteLevelMap::encode));
         }
