@@ -18,7 +18,7 @@ echo "args: $*"
 T=$("$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector -Xss4m -XX:+UseParallelGC -Xmx6g \
   -cp "$ROOT/bench/target/classes:$(cat "$CP_FILE")" io.tessera.bench.TrainBench "$@" 2>/dev/null)
 echo "$T"
-P=$(OMP_NUM_THREADS="" "$PY" "$ROOT/bench/train_pytorch.py" "$@")
+P=$(env -u OMP_NUM_THREADS "$PY" "$ROOT/bench/train_pytorch.py" "$@")
 echo "$P"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 "$PY" - "$T" "$P" <<'PYEOF'

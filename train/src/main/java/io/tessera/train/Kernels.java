@@ -34,7 +34,49 @@ final class Kernels {
             int o = from;
             for (; o + 4 <= to; o += 4) {
                 int w0 = o * in, w1 = w0 + in, w2 = w1 + in, w3 = w2 + in;
-                for (int t = t0; t < t1; t++) {
+                int t = t0;
+                // 4 outputs x 2 tokens: each weight vector loaded once feeds two tokens (same arithmetic per element)
+                for (; t + 2 <= t1; t += 2) {
+                    int xo = t * in, xp = xo + in;
+                    FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+                    int i = 0;
+                    for (; i < bound; i += L) {
+                        FloatVector xv = FloatVector.fromArray(S, x, xo + i), xw = FloatVector.fromArray(S, x, xp + i);
+                        FloatVector v0 = FloatVector.fromArray(S, w, w0 + i), v1 = FloatVector.fromArray(S, w, w1 + i);
+                        FloatVector v2 = FloatVector.fromArray(S, w, w2 + i), v3 = FloatVector.fromArray(S, w, w3 + i);
+                        a0 = v0.fma(xv, a0);
+                        a1 = v1.fma(xv, a1);
+                        a2 = v2.fma(xv, a2);
+                        a3 = v3.fma(xv, a3);
+                        b0 = v0.fma(xw, b0);
+                        b1 = v1.fma(xw, b1);
+                        b2 = v2.fma(xw, b2);
+                        b3 = v3.fma(xw, b3);
+                    }
+                    float s0 = sum(a0, lanes), s1 = sum(a1, lanes), s2 = sum(a2, lanes), s3 = sum(a3, lanes);
+                    float r0 = sum(b0, lanes), r1 = sum(b1, lanes), r2 = sum(b2, lanes), r3 = sum(b3, lanes);
+                    for (; i < in; i++) {
+                        float xi = x[xo + i], xj = x[xp + i];
+                        s0 = Math.fma(w[w0 + i], xi, s0);
+                        s1 = Math.fma(w[w1 + i], xi, s1);
+                        s2 = Math.fma(w[w2 + i], xi, s2);
+                        s3 = Math.fma(w[w3 + i], xi, s3);
+                        r0 = Math.fma(w[w0 + i], xj, r0);
+                        r1 = Math.fma(w[w1 + i], xj, r1);
+                        r2 = Math.fma(w[w2 + i], xj, r2);
+                        r3 = Math.fma(w[w3 + i], xj, r3);
+                    }
+                    int yo = t * out + o, yp = yo + out;
+                    y[yo] = s0;
+                    y[yo + 1] = s1;
+                    y[yo + 2] = s2;
+                    y[yo + 3] = s3;
+                    y[yp] = r0;
+                    y[yp + 1] = r1;
+                    y[yp + 2] = r2;
+                    y[yp + 3] = r3;
+                }
+                for (; t < t1; t++) {
                     int xo = t * in;
                     FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
                     int i = 0;

@@ -115,6 +115,44 @@ class ObjectivesTest {
         }
     }
 
+    /** Clean documents cycle through tokens 3..9; noise documents are uniform over 12..39 (nothing to learn). */
+    static List<int[]> cleanAndNoise(int count, double noiseFraction, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        List<int[]> docs = new ArrayList<>();
+        for (int d = 0; d < count; d++) {
+            int[] doc = new int[17];
+            boolean noise = r.nextDouble() < noiseFraction;
+            int start = r.nextInt(7);
+            for (int i = 0; i < doc.length; i++) doc[i] = noise ? 12 + r.nextInt(28) : 3 + (start + i) % 7;
+            docs.add(doc);
+        }
+        return docs;
+    }
+
+    @Test
+    void selectiveLossLearnsTheCleanTokensFasterThanPlainTrainingOnNoisyData() {
+        // Rho-1's setting: a reference model trained on clean data; the mixed corpus is half noise. With the
+        // reference, the tokens with the highest excess loss are the learnable ones, so selective training
+        // spends its updates on them and reaches a lower loss on clean held-out text in the same steps.
+        TrainConfig c = cfg();
+        c.vocab = 40;
+        c.lr = 1e-2f;
+        Dataset clean = Dataset.pack(cleanAndNoise(64, 0, 1), 16, 0);
+        Dataset mixed = Dataset.pack(cleanAndNoise(256, 0.5, 2), 16, 0);
+        Dataset heldOut = Dataset.pack(cleanAndNoise(32, 0, 3), 16, 0);
+        TrainConfig rc = c.copy();
+        rc.seed = 99;
+        try (Trainer ref = new Trainer(rc, clean); Trainer plain = new Trainer(c, mixed); Trainer selective = new Trainer(c, mixed)) {
+            ref.train(60, null);
+            assertThat(ref.evaluate(heldOut)).isLessThan(0.5);
+            selective.objectives(new Objectives().selective(0.5, ref.model()));
+            plain.train(25, null);
+            selective.train(25, null);
+            double p = plain.evaluate(heldOut), s = selective.evaluate(heldOut);
+            assertThat(s).as("selective %.3f vs plain %.3f", s, p).isLessThan(0.85 * p); // observed: 0.30 vs 0.39
+        }
+    }
+
     @Test
     void rareTokenGatingStopsUnseenEmbeddingsFromDriftingTogether() {
         // tokens 20..23 never occur as targets: without gating, their output rows all receive the same
