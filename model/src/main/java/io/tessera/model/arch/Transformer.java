@@ -4,6 +4,9 @@ import io.tessera.model.Parallel;
 import io.tessera.model.tensor.PreparedInput;
 import io.tessera.model.tensor.WeightTensor;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
 import java.util.HashMap;
 import java.util.Map;
 
@@ -49,6 +52,9 @@ public final class Transformer {
         float[][] bx, bxb, bxb2, bq, bk, bv, batt, bhb, bhb2; // [token][...] for batched prompt processing
         public final KVCache cache;
         final Parallel parallel;
+        final AttentionTask attentionTask = new AttentionTask(this);
+        final MatTask matTask = new MatTask();
+        final float[][] qRows = new float[1][], attRows = new float[1][];
 
         State(int contextLength, Parallel parallel) {
             this.cache = new KVCache(c.layers(), c.kvDim(), contextLength);
@@ -172,7 +178,13 @@ public final class Transformer {
                 for (int h = 0; h < c.kvHeads(); h++) rope(s, k, h * c.headDim());
                 s.cache.store(l, pos0 + t, k, v);
             }
-            for (int t = 0; t < n; t++) attention(s, l, pos0 + t, s.bq[t], s.batt[t]);
+            AttentionTask a = s.attentionTask;
+            a.layer = l;
+            a.pos0 = pos0;
+            a.tokens = n;
+            a.q = s.bq;
+            a.out = s.batt;
+            s.parallel.forRange(c.heads() * n, a);
             matmul(s, L.wo(), s.batt, n, s.bxb2);
             for (int t = 0; t < n; t++) add(s.bx[t], s.bxb2[t]);
 
@@ -199,12 +211,41 @@ public final class Transformer {
     private void matmul(State s, WeightTensor t, float[][] xs, int n, float[][] out) {
         PreparedInput[] in = s.batchInput(t);
         for (int i = 0; i < n; i++) t.prepare(xs[i], 0, in[i]);
-        s.parallel.forRange(t.rows(), (from, to) -> t.matmul(in, n, out, from, to));
+        MatTask m = s.matTask;
+        m.set(t, null, null, in, n, out);
+        s.parallel.forRange(t.rows(), m);
     }
 
     private void matvec(State s, WeightTensor t, float[] x, float[] out) {
         PreparedInput in = t.prepare(x, 0, s.input(t));
-        s.parallel.forRange(t.rows(), (from, to) -> t.matvec(in, out, 0, from, to));
+        MatTask m = s.matTask;
+        m.set(t, in, out, null, 0, null);
+        s.parallel.forRange(t.rows(), m);
+    }
+
+    /** The rows [from, to) of a matvec or matmul; one reused instance per state, so that a token allocates nothing. */
+    static final class MatTask implements Parallel.RangeTask {
+        private WeightTensor t;
+        private PreparedInput in;
+        private float[] out;
+        private PreparedInput[] ins;
+        private int n;
+        private float[][] outs;
+
+        void set(WeightTensor t, PreparedInput in, float[] out, PreparedInput[] ins, int n, float[][] outs) {
+            this.t = t;
+            this.in = in;
+            this.out = out;
+            this.ins = ins;
+            this.n = n;
+            this.outs = outs;
+        }
+
+        @Override
+        public void run(int from, int to) {
+            if (ins == null) t.matvec(in, out, 0, from, to);
+            else t.matmul(ins, n, outs, from, to);
+        }
     }
 
     /**
@@ -212,48 +253,108 @@ public final class Transformer {
      * to F16, one pass over the cache with an online softmax, and the weighted sum of values accumulated
      * in F16 (each update rounded), divided by the softmax denominator at the end. Matching this, rather
      * than a textbook two-pass softmax, is what brings the logits to llama.cpp's last digits.
+     * Heads run in parallel.
      */
     private void attention(State s, int layer, int pos, float[] q, float[] att) {
+        AttentionTask a = s.attentionTask;
+        a.layer = layer;
+        a.pos0 = pos;
+        a.tokens = 1;
+        a.q = s.qRows;
+        a.out = s.attRows;
+        s.qRows[0] = q;
+        s.attRows[0] = att;
+        s.parallel.forRange(c.heads(), a);
+    }
+
+    /** Attention of {@code tokens} tokens at positions {@code pos0 ..}, every (head, token) pair a unit of parallel work. */
+    final class AttentionTask implements Parallel.RangeTask {
+        private final State s;
+        int layer, pos0, tokens;
+        float[][] q, out;
+
+        AttentionTask(State s) {
+            this.s = s;
+        }
+
+        @Override
+        public void run(int from, int to) {
+            AttentionScratch scratch = AttentionScratch.get(c.headDim(), s.cache.capacity());
+            for (int u = from; u < to; u++) {
+                int h = u / tokens, t = u % tokens; // head-major: each thread gets whole heads, short and long contexts alike
+                attendHead(s.cache, layer, pos0 + t, h, q[t], out[t], scratch);
+            }
+        }
+    }
+
+    /** Per-thread buffers of the attention: the F16-rounded query, one key tile as floats, the scores. */
+    static final class AttentionScratch {
+        private static final ThreadLocal<AttentionScratch> LOCAL = new ThreadLocal<>();
+        float[] q16 = new float[0], keys = new float[0], scores = new float[0];
+
+        static AttentionScratch get(int headDim, int positions) {
+            AttentionScratch a = LOCAL.get();
+            if (a == null) LOCAL.set(a = new AttentionScratch());
+            if (a.q16.length < headDim) {
+                a.q16 = new float[headDim];
+                a.keys = new float[headDim * KVCache.TILE];
+            }
+            if (a.scores.length < positions) a.scores = new float[positions];
+            return a;
+        }
+    }
+
+    private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
+
+    /** One head of {@link #attention} for the token at {@code pos}: writes {@code att[h * headDim ..)}. */
+    private void attendHead(KVCache cache, int layer, int pos, int h, float[] q, float[] att, AttentionScratch a) {
         int headDim = c.headDim();
         int kvDim = c.kvDim();
         int group = c.heads() / c.kvHeads();
         float scale = (float) (1.0 / Math.sqrt(headDim));
-        short[] keys = s.cache.keys(layer);
-        short[] values = s.cache.values(layer);
+        short[] keys = cache.keys(layer);
+        short[] values = cache.values(layer);
         int n = pos + 1;
-        s.parallel.forRange(c.heads(), (from, to) -> {
-            float[] q16 = new float[headDim];
-            for (int h = from; h < to; h++) {
-                int qo = h * headDim;
-                int ko = (h / group) * headDim;
-                float[] acc = att; // accumulates in att[qo .. qo + headDim), every value an F16 number
-                for (int i = 0; i < headDim; i++) {
-                    q16[i] = f16(q[qo + i]);
-                    acc[qo + i] = 0f;
-                }
-                float max = Float.NEGATIVE_INFINITY;
-                float sum = 0f;
-                for (int t = 0; t < n; t++) {
-                    int base = t * kvDim + ko;
-                    float dot = 0f;
-                    for (int i = 0; i < headDim; i++) dot += q16[i] * Float.float16ToFloat(keys[base + i]);
-                    float score = dot * scale;
-                    float ms = 1f, vs = 1f;
-                    if (score > max) {
-                        float old = max;
-                        max = score;
-                        ms = (float) Math.exp(old - max);
-                        for (int i = 0; i < headDim; i++) acc[qo + i] = f16(acc[qo + i] * ms);
-                    } else {
-                        vs = (float) Math.exp(score - max);
-                    }
-                    for (int i = 0; i < headDim; i++) acc[qo + i] = f16(acc[qo + i] + Float.float16ToFloat(values[base + i]) * vs);
-                    sum = sum * ms + vs;
-                }
-                float inv = 1f / sum;
-                for (int i = 0; i < headDim; i++) acc[qo + i] *= inv;
+        int qo = h * headDim;
+        int ko = (h / group) * headDim;
+        float[] q16 = a.q16, kf = a.keys, scores = a.scores;
+        for (int i = 0; i < headDim; i++) q16[i] = f16(q[qo + i]);
+
+        // scores of a tile of 16 positions at once, one lane per position, each dot summed in order i = 0, 1, ...
+        for (int t0 = 0; t0 < n; t0 += KVCache.TILE) {
+            int tile = cache.keyTile(t0) + ko * KVCache.TILE;
+            for (int j = 0; j < headDim * KVCache.TILE; j++) kf[j] = Float.float16ToFloat(keys[tile + j]);
+            FloatVector dot0 = FloatVector.zero(F8), dot1 = dot0;
+            for (int i = 0; i < headDim; i++) {
+                FloatVector qi = FloatVector.broadcast(F8, q16[i]);
+                dot0 = dot0.add(qi.mul(FloatVector.fromArray(F8, kf, i * KVCache.TILE)));
+                dot1 = dot1.add(qi.mul(FloatVector.fromArray(F8, kf, i * KVCache.TILE + 8)));
             }
-        });
+            dot0.mul(scale).intoArray(scores, t0);
+            dot1.mul(scale).intoArray(scores, t0 + 8);
+        }
+
+        float[] acc = att; // accumulates in att[qo .. qo + headDim), every value an F16 number
+        for (int i = 0; i < headDim; i++) acc[qo + i] = 0f;
+        float max = Float.NEGATIVE_INFINITY;
+        float sum = 0f;
+        for (int t = 0; t < n; t++) {
+            int base = t * kvDim + ko;
+            float score = scores[t];
+            float ms = 1f, vs = 1f;
+            if (score > max) {
+                float old = max;
+                max = score;
+                ms = (float) Math.exp(old - max);
+                for (int i = 0; i < headDim; i++) acc[qo + i] = f16(acc[qo + i] * ms);
+            } else {
+                vs = (float) Math.exp(score - max);
+            }
+            for (int i = 0; i < headDim; i++) acc[qo + i] = f16(acc[qo + i] + Float.float16ToFloat(values[base + i]) * vs);
+            sum = sum * ms + vs;
+        }
+        float inv = 1f / sum;
+        for (int i = 0; i < headDim; i++) acc[qo + i] *= inv;
     }
 
     private static float f16(float x) {

@@ -109,6 +109,90 @@ final class Q4_0Tensor extends Q8Tensor {
     }
 
     /**
+     * Batched product for prompt processing, bit for bit {@link #matvec} per token: a block's integer dot
+     * sum((q_w - 8) * q_x) is at most 32 * 8 * 128 in size, so float FMAs compute it exactly in any order, and
+     * float lanes can hold eight tokens at once (the activations transposed, the weights broadcast). Four rows
+     * share each activation load; each block of weights is unpacked once for all tokens and then
+     * acc = fma(sum, d_w * d_x, acc) per row and token, as the matvec does.
+     */
+    @Override
+    public void matmul(PreparedInput[] xs, int count, float[][] out, int rowFrom, int rowTo) {
+        int tiles = count / 8, nb = blocksPerRow;
+        int rowEnd = rowFrom + (rowTo - rowFrom) / 4 * 4;
+        if (tiles == 0 || rowEnd == rowFrom) {
+            super.matmul(xs, count, out, rowFrom, rowTo);
+            return;
+        }
+        Scratch scratch = Scratch.get();
+        // per tile: the activations as floats, xt[((tile * nb + b) * 32 + j) * 8 + k] for token tile * 8 + k; their scales;
+        // then the 4 rows x 8 tokens accumulators of every tile, and the unpacked weights of one block of 4 rows
+        int xtLen = tiles * nb * 256, dxLen = tiles * nb * 8, accLen = tiles * 32;
+        float[] f = scratch.floats(xtLen + dxLen + accLen + 128);
+        int dxOff = xtLen, accOff = xtLen + dxLen, wOff = accOff + accLen;
+        for (int tile = 0; tile < tiles; tile++) {
+            for (int k = 0; k < 8; k++) {
+                Q8Input in = Q8Input.check(xs[tile * 8 + k], cols, false);
+                for (int b = 0; b < nb; b++) {
+                    int base = (tile * nb + b) * 256 + k;
+                    for (int j = 0; j < 32; j++) f[base + j * 8] = in.qs[b * 32 + j];
+                    f[dxOff + (tile * nb + b) * 8 + k] = in.d[b];
+                }
+            }
+        }
+        for (int r = rowFrom; r < rowEnd; r += 4) {
+            java.util.Arrays.fill(f, accOff, accOff + accLen, 0f);
+            long o = r * rowBytes;
+            for (int b = 0; b < nb; b++, o += 18) {
+                for (int i = 0; i < 4; i++) {
+                    ByteVector z = ByteVector.fromMemorySegment(Fp.B128, data, o + i * rowBytes + 2, Fp.LE);
+                    ByteVector lo = z.and((byte) 0xF).sub((byte) 8), hi = z.lanewise(VectorOperators.LSHR, 4).sub((byte) 8);
+                    ((FloatVector) lo.convertShape(VectorOperators.B2F, Fp.F256, 0)).intoArray(f, wOff + i * 32);
+                    ((FloatVector) lo.convertShape(VectorOperators.B2F, Fp.F256, 1)).intoArray(f, wOff + i * 32 + 8);
+                    ((FloatVector) hi.convertShape(VectorOperators.B2F, Fp.F256, 0)).intoArray(f, wOff + i * 32 + 16);
+                    ((FloatVector) hi.convertShape(VectorOperators.B2F, Fp.F256, 1)).intoArray(f, wOff + i * 32 + 24);
+                }
+                float d0 = Fp.f16(data, o), d1 = Fp.f16(data, o + rowBytes), d2 = Fp.f16(data, o + 2 * rowBytes), d3 = Fp.f16(data, o + 3 * rowBytes);
+                for (int tile = 0; tile < tiles; tile++) {
+                    // two chains per row (values 0-15 and 16-31) to keep both FMA units busy; integer sums, so exact
+                    FloatVector s0 = FloatVector.zero(Fp.F256), s1 = s0, s2 = s0, s3 = s0, u0 = s0, u1 = s0, u2 = s0, u3 = s0;
+                    int xb = (tile * nb + b) * 256;
+                    for (int j = 0; j < 16; j++) {
+                        FloatVector x = FloatVector.fromArray(Fp.F256, f, xb + j * 8);
+                        FloatVector y = FloatVector.fromArray(Fp.F256, f, xb + j * 8 + 128);
+                        s0 = x.fma(FloatVector.broadcast(Fp.F256, f[wOff + j]), s0);
+                        s1 = x.fma(FloatVector.broadcast(Fp.F256, f[wOff + 32 + j]), s1);
+                        s2 = x.fma(FloatVector.broadcast(Fp.F256, f[wOff + 64 + j]), s2);
+                        s3 = x.fma(FloatVector.broadcast(Fp.F256, f[wOff + 96 + j]), s3);
+                        u0 = y.fma(FloatVector.broadcast(Fp.F256, f[wOff + 16 + j]), u0);
+                        u1 = y.fma(FloatVector.broadcast(Fp.F256, f[wOff + 48 + j]), u1);
+                        u2 = y.fma(FloatVector.broadcast(Fp.F256, f[wOff + 80 + j]), u2);
+                        u3 = y.fma(FloatVector.broadcast(Fp.F256, f[wOff + 112 + j]), u3);
+                    }
+                    s0 = s0.add(u0);
+                    s1 = s1.add(u1);
+                    s2 = s2.add(u2);
+                    s3 = s3.add(u3);
+                    FloatVector dx = FloatVector.fromArray(Fp.F256, f, dxOff + (tile * nb + b) * 8);
+                    int a = accOff + tile * 32;
+                    s0.fma(dx.mul(d0), FloatVector.fromArray(Fp.F256, f, a)).intoArray(f, a);
+                    s1.fma(dx.mul(d1), FloatVector.fromArray(Fp.F256, f, a + 8)).intoArray(f, a + 8);
+                    s2.fma(dx.mul(d2), FloatVector.fromArray(Fp.F256, f, a + 16)).intoArray(f, a + 16);
+                    s3.fma(dx.mul(d3), FloatVector.fromArray(Fp.F256, f, a + 24)).intoArray(f, a + 24);
+                }
+            }
+            for (int tile = 0; tile < tiles; tile++) {
+                for (int i = 0; i < 4; i++) {
+                    for (int k = 0; k < 8; k++) out[tile * 8 + k][r + i] = f[accOff + tile * 32 + i * 8 + k];
+                }
+            }
+        }
+        if (rowEnd < rowTo) super.matmul(xs, tiles * 8, out, rowEnd, rowTo);
+        if (tiles * 8 < count) {
+            for (int t = tiles * 8; t < count; t++) matvec(xs[t], out[t], 0, rowFrom, rowTo);
+        }
+    }
+
+    /**
      * Added to every 16-bit partial sum p_i (|p_i| <= 2 * 15 * 127, nibbles taken unsigned) so that they lie in
      * [286, 7906], two per int lane: summing the eight ints of a row can neither carry from the low into the high
      * half nor overflow 32 bits (taken unsigned), which saves widening 16-bit lanes to 32 bits before the tree.
