@@ -200,17 +200,26 @@ public final class BpeMerger {
         pair[n - 1] = NONE;
         while (hn > 0) {
             long top = heap[0];
-            heap[0] = heap[--hn];
-            siftDown(heap, hn, 0);
             int pos = (int) top;
             long v = pair[pos];
-            if (v == NONE || (v >>> 32) != (top >>> 32)) continue; // stale entry (removed symbols have pair NONE)
+            if (v == NONE || (v >>> 32) != (top >>> 32)) { // stale entry (removed symbols have pair NONE)
+                hn = pop(heap, hn);
+                continue;
+            }
             int r = next[pos];
             ids[pos] = (int) v;
             if (ends != null) ends[pos] = ends[r];
             next[pos] = next[r];
             if (next[r] >= 0) prev[next[r]] = pos;
             pair[r] = NONE;
+            // the top entry becomes the merged symbol's new pair, or goes
+            long nv = pair[pos] = next[pos] >= 0 ? lookup(ids[pos], ids[next[pos]]) : NONE;
+            if (nv != NONE) {
+                heap[0] = (nv >>> 32) << 32 | pos;
+                siftDown(heap, hn, 0);
+            } else {
+                hn = pop(heap, hn);
+            }
             int p = prev[pos];
             if (p >= 0) {
                 long pv = pair[p] = lookup(ids[p], ids[pos]);
@@ -218,11 +227,6 @@ public final class BpeMerger {
                     if (hn == heap.length) heap = Arrays.copyOf(heap, hn * 2);
                     hn = push(heap, hn, (pv >>> 32) << 32 | p);
                 }
-            }
-            long nv = pair[pos] = next[pos] >= 0 ? lookup(ids[pos], ids[next[pos]]) : NONE;
-            if (nv != NONE) {
-                if (hn == heap.length) heap = Arrays.copyOf(heap, hn * 2);
-                hn = push(heap, hn, (nv >>> 32) << 32 | pos);
             }
         }
         int m = 0;
@@ -233,10 +237,12 @@ public final class BpeMerger {
         return m;
     }
 
+    // a 4-ary min-heap of rank << 32 | position: half the depth of a binary one
+
     private static int push(long[] heap, int hn, long v) {
         int i = hn++;
         while (i > 0) {
-            int p = (i - 1) >>> 1;
+            int p = (i - 1) >>> 2;
             if (heap[p] <= v) break;
             heap[i] = heap[p];
             i = p;
@@ -245,17 +251,33 @@ public final class BpeMerger {
         return hn;
     }
 
+    private static int pop(long[] heap, int hn) {
+        heap[0] = heap[--hn];
+        siftDown(heap, hn, 0);
+        return hn;
+    }
+
     private static void siftDown(long[] heap, int hn, int i) {
+        if (hn == 0) return;
         long v = heap[i];
         while (true) {
-            int c = 2 * i + 1;
+            int c = 4 * i + 1;
             if (c >= hn) break;
-            if (c + 1 < hn && heap[c + 1] < heap[c]) c++;
-            if (heap[c] >= v) break;
-            heap[i] = heap[c];
-            i = c;
+            int best = c;
+            long bv = heap[c];
+            int end = Math.min(c + 4, hn);
+            for (int k = c + 1; k < end; k++) {
+                long x = heap[k];
+                if (x < bv) {
+                    bv = x;
+                    best = k;
+                }
+            }
+            if (bv >= v) break;
+            heap[i] = bv;
+            i = best;
         }
-        if (hn > 0 && i < hn) heap[i] = v;
+        heap[i] = v;
     }
 
     // ---------------------------------------------------------------- string API
