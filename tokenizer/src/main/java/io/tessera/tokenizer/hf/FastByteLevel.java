@@ -70,7 +70,7 @@ final class FastByteLevel {
 
     /** Appends the ids of one segment (text between added tokens). */
     void encode(String seg, Seq out) {
-        int[][] ids = {new int[64]};
+        int[][] ids = {new int[16]};
         split(seg, (b, n) -> {
             if (ids[0].length < n) ids[0] = new int[n + 16];
             int m = pieces.encode(b, n, ids[0]);
