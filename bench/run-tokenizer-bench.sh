@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds the bench module and runs the tokenizer benchmark (Tessera vs Hugging Face tokenizers vs jtokkit).
-# Usage: bench/run-tokenizer-bench.sh [--mb 1.0] [--rounds 3] [--only llama3,cl100k_base] [--shared DIR]
+# Builds the bench module and runs the tokenizer benchmark (Tessera vs Hugging Face tokenizers vs jtokkit,
+# interleaved round by round; MB/s best of the rounds, ratios the median of the per-round ratios).
+# Usage: bench/run-tokenizer-bench.sh [--mb 1.0] [--rounds 5] [--only llama3,cl100k_base] [--shared DIR]
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$ROOT/.ci/jdk.sh"

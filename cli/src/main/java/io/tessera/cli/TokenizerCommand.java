@@ -26,6 +26,7 @@ final class TokenizerCommand {
         @Option(names = "--min-frequency", defaultValue = "0", paramLabel = "F", description = "merge only pairs seen at least F times (default ${DEFAULT-VALUE})") long minFrequency;
         @Option(names = "--special-tokens", paramLabel = "LIST", split = ",", description = "special tokens, comma-separated, ids 0, 1, ... (e.g. \"<|endoftext|>\")") List<String> specials = new ArrayList<>();
         @Option(names = "--limit-alphabet", paramLabel = "N", description = "keep at most N characters in the initial alphabet") Integer limitAlphabet;
+        @Option(names = "--max-token-length", paramLabel = "N", description = "learn no token of N or more characters (bytes), as Hugging Face's max_token_length") Integer maxTokenLength;
         @Option(names = "--split", defaultValue = "llama3", paramLabel = "STYLE", description = "pre-tokenizer regex: llama3 or gpt2 (default ${DEFAULT-VALUE})") String split;
         @Option(names = "--threads", paramLabel = "N", description = "threads for counting words (default: all processors)") Integer threads;
         @Option(names = "--no-progress", description = "no progress bar on stderr") boolean noProgress;
@@ -43,6 +44,7 @@ final class TokenizerCommand {
             if (vocabSize < 1) throw new IllegalArgumentException("--vocab-size must be positive: " + vocabSize);
             BpeTrainer t = new BpeTrainer().vocabSize(vocabSize).minFrequency(minFrequency).specialTokens(specials).split(style);
             if (limitAlphabet != null) t.limitAlphabet(limitAlphabet);
+            if (maxTokenLength != null) t.maxTokenLength(maxTokenLength);
             if (threads != null) t.threads(threads);
             if (!noProgress) t.progress(new Bar(Main.ERR));
             long t0 = System.nanoTime();

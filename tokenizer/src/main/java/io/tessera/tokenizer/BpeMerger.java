@@ -22,18 +22,16 @@ public final class BpeMerger {
     private static final long EMPTY = -1L;
     private static final long NONE = Long.MAX_VALUE;
 
-    private final long[] keys;
-    private final long[] vals; // rank << 32 | merged id
+    private final long[] table; // key at 2i, rank << 32 | merged id at 2i + 1: one cache line per probe
     private final int mask;
     private final int size;
     // string API only
     private final Map<String, Integer> symbolIds;
     private final String[] symbolNames;
 
-    private BpeMerger(long[] keys, long[] vals, int size, Map<String, Integer> symbolIds, String[] symbolNames) {
-        this.keys = keys;
-        this.vals = vals;
-        this.mask = keys.length - 1;
+    private BpeMerger(long[] table, int size, Map<String, Integer> symbolIds, String[] symbolNames) {
+        this.table = table;
+        this.mask = table.length / 2 - 1;
         this.size = size;
         this.symbolIds = symbolIds;
         this.symbolNames = symbolNames;
@@ -41,16 +39,12 @@ public final class BpeMerger {
 
     /** Collects pair rules; the first rule given for a pair wins. */
     public static final class Builder {
-        private long[] keys;
-        private long[] vals;
+        private long[] table;
         private int size;
         private int nextRank;
 
         public Builder(int expected) {
-            int cap = Integer.highestOneBit(Math.max(16, expected * 2 + 1) - 1) << 1;
-            keys = new long[cap];
-            vals = new long[cap];
-            Arrays.fill(keys, EMPTY);
+            table = newTable(Integer.highestOneBit(Math.max(16, expected * 2 + 1) - 1) << 1);
         }
 
         /** Adds the rule with the next rank (0, 1, 2, ... in call order). */
@@ -61,33 +55,37 @@ public final class BpeMerger {
         /** Adds a rule with an explicit rank (ranks may repeat, e.g. tiktoken's rank of the merged bytes). */
         public Builder add(int left, int right, int merged, int rank) {
             if (left < 0 || right < 0 || merged < 0 || rank < 0) throw new IllegalArgumentException("negative id or rank");
-            if ((size + 1) * 2 > keys.length) grow();
-            if (put(keys, vals, key(left, right), ((long) rank << 32) | merged)) size++;
+            if ((size + 1) * 4 > table.length) grow();
+            if (put(table, key(left, right), ((long) rank << 32) | merged)) size++;
             return this;
         }
 
-        private static boolean put(long[] keys, long[] vals, long k, long v) {
-            int m = keys.length - 1;
+        private static long[] newTable(int cap) {
+            long[] t = new long[2 * cap];
+            for (int i = 0; i < t.length; i += 2) t[i] = EMPTY;
+            return t;
+        }
+
+        private static boolean put(long[] t, long k, long v) {
+            int m = t.length / 2 - 1;
             for (int i = mix(k) & m; ; i = (i + 1) & m) {
-                if (keys[i] == EMPTY) {
-                    keys[i] = k;
-                    vals[i] = v;
+                if (t[2 * i] == EMPTY) {
+                    t[2 * i] = k;
+                    t[2 * i + 1] = v;
                     return true;
                 }
-                if (keys[i] == k) return false;
+                if (t[2 * i] == k) return false;
             }
         }
 
         private void grow() {
-            long[] nk = new long[keys.length * 2], nv = new long[keys.length * 2];
-            Arrays.fill(nk, EMPTY);
-            for (int i = 0; i < keys.length; i++) if (keys[i] != EMPTY) put(nk, nv, keys[i], vals[i]);
-            keys = nk;
-            vals = nv;
+            long[] nt = newTable(table.length);
+            for (int i = 0; i < table.length; i += 2) if (table[i] != EMPTY) put(nt, table[i], table[i + 1]);
+            table = nt;
         }
 
         public BpeMerger build() {
-            return new BpeMerger(keys, vals, size, null, null);
+            return new BpeMerger(table, size, null, null);
         }
     }
 
@@ -104,8 +102,8 @@ public final class BpeMerger {
     private long lookup(int left, int right) {
         long k = key(left, right);
         for (int i = mix(k) & mask; ; i = (i + 1) & mask) {
-            long kk = keys[i];
-            if (kk == k) return vals[i];
+            long kk = table[2 * i];
+            if (kk == k) return table[2 * i + 1];
             if (kk == EMPTY) return NONE;
         }
     }
@@ -131,11 +129,11 @@ public final class BpeMerger {
         int[][] out = new int[size][];
         long[] order = new long[size];
         int n = 0;
-        for (int i = 0; i < keys.length; i++) if (keys[i] != EMPTY) order[n++] = (vals[i] >>> 32) << 32 | i;
+        for (int i = 0; i < table.length; i += 2) if (table[i] != EMPTY) order[n++] = (table[i + 1] >>> 32) << 32 | i;
         Arrays.sort(order, 0, n);
         for (int k = 0; k < n; k++) {
             int i = (int) order[k];
-            out[k] = new int[] {(int) (keys[i] >>> 32), (int) keys[i], (int) vals[i]};
+            out[k] = new int[] {(int) (table[i] >>> 32), (int) table[i], (int) table[i + 1]};
         }
         return out;
     }
@@ -188,6 +186,7 @@ public final class BpeMerger {
 
     private int mergeLarge(int[] ids, int n, int[] ends) {
         int[] next = new int[n], prev = new int[n];
+        long[] pair = new long[n]; // the current rule of (i, next[i]), so a heap entry is checked without a lookup
         for (int i = 0; i < n; i++) {
             prev[i] = i - 1;
             next[i] = i + 1 < n ? i + 1 : -1;
@@ -195,37 +194,38 @@ public final class BpeMerger {
         long[] heap = new long[n];
         int hn = 0;
         for (int i = 0; i < n - 1; i++) {
-            long v = lookup(ids[i], ids[i + 1]);
+            long v = pair[i] = lookup(ids[i], ids[i + 1]);
             if (v != NONE) hn = push(heap, hn, (v >>> 32) << 32 | i);
         }
+        pair[n - 1] = NONE;
         while (hn > 0) {
             long top = heap[0];
-            heap[0] = heap[--hn];
-            siftDown(heap, hn, 0);
             int pos = (int) top;
-            int rank = (int) (top >>> 32);
+            long v = pair[pos];
+            if (v == NONE || (v >>> 32) != (top >>> 32)) { // stale entry (removed symbols have pair NONE)
+                hn = pop(heap, hn);
+                continue;
+            }
             int r = next[pos];
-            if (r < 0) continue; // last symbol or removed (removed symbols get next = -2)
-            long v = lookup(ids[pos], ids[r]);
-            if (v == NONE || (int) (v >>> 32) != rank) continue; // stale entry
             ids[pos] = (int) v;
             if (ends != null) ends[pos] = ends[r];
             next[pos] = next[r];
             if (next[r] >= 0) prev[next[r]] = pos;
-            next[r] = -2;
+            pair[r] = NONE;
+            // the top entry becomes the merged symbol's new pair, or goes
+            long nv = pair[pos] = next[pos] >= 0 ? lookup(ids[pos], ids[next[pos]]) : NONE;
+            if (nv != NONE) {
+                heap[0] = (nv >>> 32) << 32 | pos;
+                siftDown(heap, hn, 0);
+            } else {
+                hn = pop(heap, hn);
+            }
             int p = prev[pos];
             if (p >= 0) {
-                long pv = lookup(ids[p], ids[pos]);
+                long pv = pair[p] = lookup(ids[p], ids[pos]);
                 if (pv != NONE) {
                     if (hn == heap.length) heap = Arrays.copyOf(heap, hn * 2);
                     hn = push(heap, hn, (pv >>> 32) << 32 | p);
-                }
-            }
-            if (next[pos] >= 0) {
-                long nv = lookup(ids[pos], ids[next[pos]]);
-                if (nv != NONE) {
-                    if (hn == heap.length) heap = Arrays.copyOf(heap, hn * 2);
-                    hn = push(heap, hn, (nv >>> 32) << 32 | pos);
                 }
             }
         }
@@ -237,10 +237,12 @@ public final class BpeMerger {
         return m;
     }
 
+    // a 4-ary min-heap of rank << 32 | position: half the depth of a binary one
+
     private static int push(long[] heap, int hn, long v) {
         int i = hn++;
         while (i > 0) {
-            int p = (i - 1) >>> 1;
+            int p = (i - 1) >>> 2;
             if (heap[p] <= v) break;
             heap[i] = heap[p];
             i = p;
@@ -249,17 +251,33 @@ public final class BpeMerger {
         return hn;
     }
 
+    private static int pop(long[] heap, int hn) {
+        heap[0] = heap[--hn];
+        siftDown(heap, hn, 0);
+        return hn;
+    }
+
     private static void siftDown(long[] heap, int hn, int i) {
+        if (hn == 0) return;
         long v = heap[i];
         while (true) {
-            int c = 2 * i + 1;
+            int c = 4 * i + 1;
             if (c >= hn) break;
-            if (c + 1 < hn && heap[c + 1] < heap[c]) c++;
-            if (heap[c] >= v) break;
-            heap[i] = heap[c];
-            i = c;
+            int best = c;
+            long bv = heap[c];
+            int end = Math.min(c + 4, hn);
+            for (int k = c + 1; k < end; k++) {
+                long x = heap[k];
+                if (x < bv) {
+                    bv = x;
+                    best = k;
+                }
+            }
+            if (bv >= v) break;
+            heap[i] = bv;
+            i = best;
         }
-        if (hn > 0 && i < hn) heap[i] = v;
+        heap[i] = v;
     }
 
     // ---------------------------------------------------------------- string API
@@ -293,7 +311,7 @@ public final class BpeMerger {
             }
             b.add(intern(sym, names, a), intern(sym, names, c), intern(sym, names, a + c));
         }
-        return new BpeMerger(b.keys, b.vals, b.size, sym, names.toArray(new String[0]));
+        return new BpeMerger(b.table, b.size, sym, names.toArray(new String[0]));
     }
 
     private static int intern(Map<String, Integer> sym, List<String> names, String s) {

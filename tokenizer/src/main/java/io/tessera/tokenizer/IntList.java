@@ -16,6 +16,16 @@ final class IntList {
         a[n++] = v;
     }
 
+    void addAll(int[] v, int count) {
+        if (n + count > a.length) a = Arrays.copyOf(a, Math.max(a.length * 2, n + count));
+        System.arraycopy(v, 0, a, n, count);
+        n += count;
+    }
+
+    int capacity() {
+        return a.length;
+    }
+
     int get(int i) {
         return a[i];
     }

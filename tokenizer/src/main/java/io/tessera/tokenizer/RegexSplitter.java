@@ -253,21 +253,11 @@ public final class RegexSplitter {
         while (pos < end) {
             int c = cps[pos];
             int f = Unicode.flags(c);
-            if (c == '\'' && pos + 1 < end) {
-                int n1 = cps[pos + 1];
-                if (n1 == 's' || n1 == 't' || n1 == 'm' || n1 == 'd') {
-                    pos += 2;
-                    prev = emit(out, prev, pos);
-                    continue;
-                }
-                if (pos + 2 < end) {
-                    int n2 = cps[pos + 2];
-                    if ((n1 == 'r' && n2 == 'e') || (n1 == 'v' && n2 == 'e') || (n1 == 'l' && n2 == 'l')) {
-                        pos += 3;
-                        prev = emit(out, prev, pos);
-                        continue;
-                    }
-                }
+            int cl = c == '\'' ? contraction(cps, pos, end, false) : 0;
+            if (cl > 0) {
+                pos += cl;
+                prev = emit(out, prev, pos);
+                continue;
             }
             int f2 = c == ' ' ? flagsAt(cps, pos + 1, end) : f;
             if ((f2 & Unicode.LETTER) != 0) {
@@ -289,19 +279,7 @@ public final class RegexSplitter {
                 prev = emit(out, prev, pos);
                 continue;
             }
-            int nws = 0;
-            while ((flagsAt(cps, pos + nws, end) & Unicode.WHITESPACE) != 0) nws++;
-            if (nws > 1 && pos + nws < end) {
-                pos += nws - 1;
-                prev = emit(out, prev, pos);
-                continue;
-            }
-            if (nws > 0) {
-                pos += nws;
-                prev = emit(out, prev, pos);
-                continue;
-            }
-            pos++;
+            pos = spaces(cps, pos, end);
             prev = emit(out, prev, pos);
         }
     }
@@ -313,21 +291,11 @@ public final class RegexSplitter {
         while (pos < end) {
             int c = cps[pos];
             int f = Unicode.flags(c);
-            if (c == '\'' && pos + 1 < end) {
-                int n1 = Unicode.toLower(cps[pos + 1]);
-                if (n1 == 's' || n1 == 't' || n1 == 'm' || n1 == 'd') {
-                    pos += 2;
-                    prev = emit(out, prev, pos);
-                    continue;
-                }
-                if (pos + 2 < end) {
-                    int n2 = Unicode.toLower(cps[pos + 2]);
-                    if ((n1 == 'r' && n2 == 'e') || (n1 == 'v' && n2 == 'e') || (n1 == 'l' && n2 == 'l')) {
-                        pos += 3;
-                        prev = emit(out, prev, pos);
-                        continue;
-                    }
-                }
+            int cl = c == '\'' ? contraction(cps, pos, end, true) : 0;
+            if (cl > 0) {
+                pos += cl;
+                prev = emit(out, prev, pos);
+                continue;
             }
             if (!(c == '\r' || c == '\n' || (f & Unicode.NUMBER) != 0)) {
                 if ((f & Unicode.LETTER) != 0 || (flagsAt(cps, pos + 1, end) & Unicode.LETTER) != 0) {
@@ -357,31 +325,28 @@ public final class RegexSplitter {
                 prev = emit(out, prev, pos);
                 continue;
             }
-            int nws = 0;
+            // \s*[\r\n]+ first, then as GPT-2
             int lastRN = 0;
-            while ((flagsAt(cps, pos + nws, end) & Unicode.WHITESPACE) != 0) {
-                int c2 = cps[pos + nws];
-                if (c2 == '\r' || c2 == '\n') lastRN = pos + nws + 1;
-                nws++;
-            }
-            if (lastRN > 0) {
-                pos = lastRN;
-                prev = emit(out, prev, pos);
-                continue;
-            }
-            if (nws > 1 && pos + nws < end) {
-                pos += nws - 1;
-                prev = emit(out, prev, pos);
-                continue;
-            }
-            if (nws > 0) {
-                pos += nws;
-                prev = emit(out, prev, pos);
-                continue;
-            }
-            pos++;
+            for (int k = pos; (flagsAt(cps, k, end) & Unicode.WHITESPACE) != 0; k++) if (cps[k] == '\r' || cps[k] == '\n') lastRN = k + 1;
+            pos = lastRN > 0 ? lastRN : spaces(cps, pos, end);
             prev = emit(out, prev, pos);
         }
+    }
+
+    /** Length of {@code 's|'t|'re|'ve|'m|'ll|'d} at {@code pos} (an apostrophe), letters folded to lower case when {@code fold}; 0 if none. */
+    private static int contraction(int[] cps, int pos, int end, boolean fold) {
+        int n1 = pos + 1 < end ? (fold ? Unicode.toLower(cps[pos + 1]) : cps[pos + 1]) : -1;
+        if (n1 == 's' || n1 == 't' || n1 == 'm' || n1 == 'd') return 2;
+        int n2 = pos + 2 < end ? (fold ? Unicode.toLower(cps[pos + 2]) : cps[pos + 2]) : -1;
+        return (n1 == 'r' && n2 == 'e') || (n1 == 'v' && n2 == 'e') || (n1 == 'l' && n2 == 'l') ? 3 : 0;
+    }
+
+    /** End of {@code \s+(?!\S)|\s+} at {@code pos}, or of the one char there when it is not a space. */
+    private static int spaces(int[] cps, int pos, int end) {
+        int nws = 0;
+        while ((flagsAt(cps, pos + nws, end) & Unicode.WHITESPACE) != 0) nws++;
+        if (nws > 1 && pos + nws < end) return pos + nws - 1;
+        return pos + Math.max(nws, 1);
     }
 
     private static int emit(IntList out, int prev, int end) {

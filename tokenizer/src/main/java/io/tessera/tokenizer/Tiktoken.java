@@ -57,11 +57,10 @@ public final class Tiktoken implements Tokenizer {
     private final String name;
     private final byte[][] tokens;      // by rank; null for gaps
     private final BytesMap ranks;
-    private final BpeMerger merger;
+    private final PieceEncoder pieces;
     private final HfPattern pattern;
     private final Map<String, Integer> specials;
     private final String[] specialByRank;
-    private final int[] byteRank = new int[256];
     private final int eot;
 
     private Tiktoken(String name, byte[][] tokens, HfPattern pattern, Map<String, Integer> specials) {
@@ -77,8 +76,11 @@ public final class Tiktoken implements Tokenizer {
         for (byte[] t : tokens) if (t != null) total++;
         ranks = new BytesMap(total);
         for (int r = 0; r < tokens.length; r++) if (tokens[r] != null) ranks.put(tokens[r], r);
-        Arrays.fill(byteRank, -1);
-        for (int b = 0; b < 256; b++) byteRank[b] = ranks.get(new byte[] {(byte) b}, 0, 1);
+        int[] byteRank = new int[256];
+        for (int b = 0; b < 256; b++) {
+            byteRank[b] = ranks.get(new byte[] {(byte) b}, 0, 1);
+            if (byteRank[b] < 0) throw new TesseraException(name + ": byte " + b + " has no rank");
+        }
         BpeMerger.Builder mb = new BpeMerger.Builder(total * 2);
         for (int r = 0; r < tokens.length; r++) {
             byte[] t = tokens[r];
@@ -91,7 +93,7 @@ public final class Tiktoken implements Tokenizer {
                 mb.add(a, b, r, r);
             }
         }
-        merger = mb.build();
+        pieces = new PieceEncoder(ranks, true, byteRank, mb.build());
         Integer e = specials.get("<|endoftext|>");
         eot = e == null ? -1 : e;
     }
@@ -184,10 +186,11 @@ public final class Tiktoken implements Tokenizer {
     @Override
     public int[] encode(String text, boolean addSpecial, boolean parseSpecial) {
         text = Unicode.wellFormed(text);
-        IntList out = new IntList(text.length() / 3 + 8);
-        Scratch sc = new Scratch();
+        Scratch sc = SCRATCH.get();
+        IntList out = sc.out;
+        out.truncate(0);
         if (!parseSpecial || specials.isEmpty()) {
-            encodeOrdinary(text, 0, text.length(), out, sc);
+            encodeOrdinary(text, 0, text.length(), sc);
         } else {
             int from = 0;
             while (from < text.length()) {
@@ -201,45 +204,55 @@ public final class Tiktoken implements Tokenizer {
                     }
                 }
                 if (best < 0) break;
-                encodeOrdinary(text, from, best, out, sc);
+                encodeOrdinary(text, from, best, sc);
                 out.add(bestRank);
                 from = best + bestLen;
             }
-            encodeOrdinary(text, from, text.length(), out, sc);
+            encodeOrdinary(text, from, text.length(), sc);
         }
-        return out.toArray();
+        int[] ids = out.toArray();
+        sc.trim();
+        return ids;
     }
+
+    /** Per-thread buffers, so encoding a line allocates only its result. */
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     private static final class Scratch {
-        final HfPattern.IntBuf m = new HfPattern.IntBuf();
+        private static final int KEEP = 1 << 16;
+        HfPattern.IntBuf m = new HfPattern.IntBuf();
+        IntList out = new IntList(256);
         byte[] bytes = new byte[256];
         int[] ids = new int[256];
+
+        /** Drops buffers a huge input grew, so a thread does not keep them. */
+        void trim() {
+            if (m.a.length > KEEP) m = new HfPattern.IntBuf();
+            if (out.capacity() > KEEP) out = new IntList(256);
+            if (bytes.length > KEEP) {
+                bytes = new byte[256];
+                ids = new int[256];
+            }
+        }
     }
 
-    private void encodeOrdinary(String text, int from, int to, IntList out, Scratch sc) {
+    private void encodeOrdinary(String text, int from, int to, Scratch sc) {
         if (from >= to) return;
         String seg = from == 0 && to == text.length() ? text : text.substring(from, to);
         sc.m.clear();
         int k = pattern.find(seg, sc.m);
         int[] a = sc.m.a;
-        for (int i = 0; i < k; i++) encodePiece(seg, a[2 * i], a[2 * i + 1], out, sc);
-    }
-
-    private void encodePiece(String s, int from, int to, IntList out, Scratch sc) {
-        if (to <= from) return;
-        if ((to - from) * 3 > sc.bytes.length) sc.bytes = new byte[(to - from) * 3 + 16];
-        byte[] b = sc.bytes;
-        int n = Utf8.encode(s, from, to, b);
-        int whole = ranks.get(b, 0, n);
-        if (whole >= 0) {
-            out.add(whole);
-            return;
+        IntList out = sc.out;
+        for (int i = 0; i < k; i++) {
+            int s = a[2 * i], e = a[2 * i + 1];
+            if ((e - s) * 3 > sc.bytes.length) {
+                sc.bytes = new byte[(e - s) * 3 + 16];
+                sc.ids = new int[(e - s) * 3 + 16];
+            }
+            int n = Utf8.encode(seg, s, e, sc.bytes);
+            int m = pieces.encode(sc.bytes, n, sc.ids);
+            out.addAll(sc.ids, m);
         }
-        if (n > sc.ids.length) sc.ids = new int[n + 16];
-        int[] ids = sc.ids;
-        for (int i = 0; i < n; i++) ids[i] = byteRank[b[i] & 0xFF];
-        int m = merger.merge(ids, n);
-        for (int i = 0; i < m; i++) out.add(ids[i]);
     }
 
     // ================================================================ decoding

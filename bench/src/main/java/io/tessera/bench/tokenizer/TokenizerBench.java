@@ -21,11 +21,14 @@ import java.util.function.ToIntFunction;
 /**
  * Single-thread tokenizer throughput: Tessera against Hugging Face tokenizers (Rust, through DJL's
  * JNI binding, fetching ids only, its fastest path) and jtokkit, line by line over samples of the
- * shared corpora, in one run. Prints MB/s (UTF-8 input bytes per second, best of the rounds), the
- * ratios, and Java heap bytes allocated per MB encoded (the Rust side's allocations are not visible).
+ * shared corpora, in one run. The contenders of a tokenizer take turns round by round (Tessera, HF,
+ * jtokkit, Tessera, HF, jtokkit, ...) so a burst of load on a shared machine hits them alike. Prints
+ * MB/s (UTF-8 input bytes per second, best of the rounds), the median (and range) of the per-round
+ * speed ratios, Java heap bytes allocated per MB encoded (the Rust side's allocations are not
+ * visible), and the load average before and after.
  *
  * <pre>
- * java -cp ... io.tessera.bench.tokenizer.TokenizerBench [--shared DIR] [--mb 1.0] [--rounds 3] [--only llama3,cl100k]
+ * java -cp ... io.tessera.bench.tokenizer.TokenizerBench [--shared DIR] [--mb 1.0] [--rounds 5] [--only llama3,cl100k]
  * </pre>
  */
 public final class TokenizerBench {
@@ -45,7 +48,7 @@ public final class TokenizerBench {
     public static void main(String[] args) throws Exception {
         Path shared = Path.of("../shared");
         double mb = 1.0;
-        int rounds = 3;
+        int rounds = 5;
         List<String> only = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -69,8 +72,8 @@ public final class TokenizerBench {
             sample.append(String.format(Locale.ROOT, "%s %.2f MB, ", corpus, b / 1e6));
             bytes += b;
         }
-        System.out.printf(Locale.ROOT, "sample: %s%d lines, %.2f MB; single thread, line by line, best of %d rounds; Java %s%n%n",
-                sample, lines.size(), bytes / 1e6, rounds, System.getProperty("java.version"));
+        System.out.printf(Locale.ROOT, "sample: %s%d lines, %.2f MB; single thread, line by line, %d interleaved rounds; Java %s; load average %s%n%n",
+                sample, lines.size(), bytes / 1e6, rounds, System.getProperty("java.version"), loadAverage());
         System.out.printf(Locale.ROOT, "| tokenizer | Tessera MB/s | HF tokenizers MB/s | jtokkit MB/s | Tessera / HF | Tessera / jtokkit | Tessera alloc B/MB | HF alloc B/MB | jtokkit alloc B/MB |%n");
         System.out.printf(Locale.ROOT, "|---|---:|---:|---:|---:|---:|---:|---:|---:|%n");
         Path tokDir = shared.resolve("tokenizers");
@@ -79,58 +82,94 @@ public final class TokenizerBench {
             Path f = tokDir.resolve(c.tesseraFile());
             Tokenizer t = f.toString().endsWith(".tiktoken") ? Tiktoken.load(f) : HFTokenizer.load(f);
             boolean parse = !(t instanceof Tiktoken);
-            Result tess = run(lines, bytes, rounds, l -> t.encode(l, false, parse).length);
-            Result hf = null;
+            List<ToIntFunction<String>> encoders = new ArrayList<>();
+            encoders.add(l -> t.encode(l, false, parse).length);
+            HuggingFaceTokenizer h = null;
             if (c.hfJson() != null) {
-                try (HuggingFaceTokenizer h = HuggingFaceTokenizer.builder().optTokenizerPath(tokDir.resolve(c.hfJson()))
-                        .optAddSpecialTokens(false).optTruncation(false).optPadding(false).build()) {
-                    long handle = h.getHandle();
-                    TokenizersLibrary lib = TokenizersLibrary.LIB;
-                    hf = run(lines, bytes, rounds, l -> {
-                        long enc = lib.encode(handle, l, false);
-                        int n = lib.getTokenIds(enc).length;
-                        lib.deleteEncoding(enc);
-                        return n;
-                    });
-                }
+                h = HuggingFaceTokenizer.builder().optTokenizerPath(tokDir.resolve(c.hfJson()))
+                        .optAddSpecialTokens(false).optTruncation(false).optPadding(false).build();
+                long handle = h.getHandle();
+                TokenizersLibrary lib = TokenizersLibrary.LIB;
+                encoders.add(l -> {
+                    long enc = lib.encode(handle, l, false);
+                    int n = lib.getTokenIds(enc).length;
+                    lib.deleteEncoding(enc);
+                    return n;
+                });
             }
-            Result jt = null;
             if (c.jtokkit() != null) {
                 var enc = Encodings.newDefaultEncodingRegistry().getEncoding(c.jtokkit());
-                jt = run(lines, bytes, rounds, l -> enc.encodeOrdinary(l).size());
+                encoders.add(l -> enc.encodeOrdinary(l).size());
             }
-            System.out.printf(Locale.ROOT, "| %s | %.2f | %s | %s | %s | %s | %s | %s | %s |%n", c.name(), tess.mbps,
-                    hf == null ? "-" : String.format(Locale.ROOT, "%.2f", hf.mbps),
-                    jt == null ? "-" : String.format(Locale.ROOT, "%.2f", jt.mbps),
-                    hf == null ? "-" : String.format(Locale.ROOT, "%.1fx", tess.mbps / hf.mbps),
-                    jt == null ? "-" : String.format(Locale.ROOT, "%.2fx", tess.mbps / jt.mbps),
-                    human(tess.allocPerMb), hf == null ? "-" : human(hf.allocPerMb), jt == null ? "-" : human(jt.allocPerMb));
+            Round[][] r = run(lines, bytes, rounds, encoders);
+            if (h != null) h.close();
+            int k = 1;
+            Round[] hf = c.hfJson() != null ? r[k++] : null;
+            Round[] jt = c.jtokkit() != null ? r[k] : null;
+            System.out.printf(Locale.ROOT, "| %s | %.2f | %s | %s | %s | %s | %s | %s | %s |%n", c.name(), best(r[0], bytes),
+                    hf == null ? "-" : String.format(Locale.ROOT, "%.2f", best(hf, bytes)),
+                    jt == null ? "-" : String.format(Locale.ROOT, "%.2f", best(jt, bytes)),
+                    hf == null ? "-" : ratios(r[0], hf), jt == null ? "-" : ratios(r[0], jt),
+                    human(alloc(r[0], bytes)), hf == null ? "-" : human(alloc(hf, bytes)), jt == null ? "-" : human(alloc(jt, bytes)));
         }
+        System.out.printf(Locale.ROOT, "%nload average after: %s%n", loadAverage());
     }
 
-    record Result(double mbps, double allocPerMb) {}
+    /** One timed pass over the sample: seconds and Java heap bytes allocated. */
+    record Round(double sec, long alloc) {}
 
     static volatile long sink;
 
-    static Result run(List<String> lines, long bytes, int rounds, ToIntFunction<String> enc) {
+    /** Warms every encoder up, then times them in turn, round after round: {@code [encoder][round]}. */
+    static Round[][] run(List<String> lines, long bytes, int rounds, List<ToIntFunction<String>> encoders) {
         com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long s = 0;
-        for (String l : lines) s += enc.applyAsInt(l); // warm-up
-        double best = Double.MAX_VALUE;
-        double alloc = 0;
+        for (ToIntFunction<String> enc : encoders) for (String l : lines) s += enc.applyAsInt(l);
+        Round[][] out = new Round[encoders.size()][rounds];
         for (int r = 0; r < rounds; r++) {
-            long a0 = mx.getCurrentThreadAllocatedBytes();
-            long t0 = System.nanoTime();
-            for (String l : lines) s += enc.applyAsInt(l);
-            double sec = (System.nanoTime() - t0) / 1e9;
-            long a1 = mx.getCurrentThreadAllocatedBytes();
-            if (sec < best) {
-                best = sec;
-                alloc = (a1 - a0) / (bytes / 1e6);
+            for (int e = 0; e < encoders.size(); e++) {
+                ToIntFunction<String> enc = encoders.get(e);
+                long a0 = mx.getCurrentThreadAllocatedBytes();
+                long t0 = System.nanoTime();
+                for (String l : lines) s += enc.applyAsInt(l);
+                double sec = (System.nanoTime() - t0) / 1e9;
+                out[e][r] = new Round(sec, mx.getCurrentThreadAllocatedBytes() - a0);
             }
         }
         sink = s;
-        return new Result(bytes / 1e6 / best, alloc);
+        return out;
+    }
+
+    static double best(Round[] rs, long bytes) {
+        double b = Double.MAX_VALUE;
+        for (Round r : rs) b = Math.min(b, r.sec());
+        return bytes / 1e6 / b;
+    }
+
+    /** Allocation per MB in the fastest round. */
+    static double alloc(Round[] rs, long bytes) {
+        Round b = rs[0];
+        for (Round r : rs) if (r.sec() < b.sec()) b = r;
+        return b.alloc() / (bytes / 1e6);
+    }
+
+    /** Median of the per-round speed ratios of {@code a} over {@code b}, with their range. */
+    static String ratios(Round[] a, Round[] b) {
+        double[] q = new double[a.length];
+        for (int i = 0; i < a.length; i++) q[i] = b[i].sec() / a[i].sec();
+        Arrays.sort(q);
+        int n = q.length;
+        double med = n % 2 == 1 ? q[n / 2] : (q[n / 2 - 1] + q[n / 2]) / 2;
+        return String.format(Locale.ROOT, "%.2fx (%.2f-%.2f)", med, q[0], q[n - 1]);
+    }
+
+    static String loadAverage() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (Exception e) {
+            return String.format(Locale.ROOT, "%.2f", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+        }
     }
 
     static String human(double b) {

@@ -1,13 +1,10 @@
 package io.tessera.tokenizer.hf;
 
 import io.tessera.tokenizer.ByteLevel;
-import io.tessera.tokenizer.BpeMerger;
 import io.tessera.tokenizer.BytesMap;
+import io.tessera.tokenizer.PieceEncoder;
 import io.tessera.tokenizer.Utf8;
 
-import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -20,27 +17,21 @@ final class FastByteLevel {
     private final boolean nfc;
     private final HfPattern pattern;
     private final boolean keepMatches, keepGaps;
-    private final boolean ignoreMerges;
-    private final BpeMerger merger;
     private final int[] byteIds = new int[256];
-    private final BytesMap vocab;
-    private final Entry[] cache = new Entry[1 << 16];
-
-    private record Entry(byte[] key, int[] ids) {}
+    private final PieceEncoder pieces;
 
     private FastByteLevel(boolean nfc, HfPattern pattern, boolean keepMatches, boolean keepGaps, Models.Bpe bpe) {
         this.nfc = nfc;
         this.pattern = pattern;
         this.keepMatches = keepMatches;
         this.keepGaps = keepGaps;
-        this.ignoreMerges = bpe.ignoreMerges;
-        this.merger = bpe.merger;
-        vocab = new BytesMap(bpe.vocab.size());
+        BytesMap vocab = new BytesMap(bpe.vocab.size());
         for (Map.Entry<String, Integer> e : bpe.vocab.entrySet()) {
             byte[] b = Decoders.byteLevelBytes(e.getKey());
             vocab.put(b, e.getValue());
         }
         for (int b = 0; b < 256; b++) byteIds[b] = bpe.vocab.getOrDefault(String.valueOf(ByteLevel.byteToChar(b)), -1);
+        pieces = new PieceEncoder(vocab, bpe.ignoreMerges, byteIds, bpe.merger);
     }
 
     /** The fast path for this pipeline, or null when its shape is not the supported one. */
@@ -79,7 +70,12 @@ final class FastByteLevel {
 
     /** Appends the ids of one segment (text between added tokens). */
     void encode(String seg, Seq out) {
-        split(seg, (b, n) -> piece(b, n, out));
+        int[][] ids = {new int[16]};
+        split(seg, (b, n) -> {
+            if (ids[0].length < n) ids[0] = new int[n + 16];
+            int m = pieces.encode(b, n, ids[0]);
+            for (int i = 0; i < m; i++) out.add(ids[0][i], 0, 0, 0, 0, 1);
+        });
     }
 
     /** The pre-tokenized words of one segment as byte-level strings (what a trainer counts). */
@@ -122,29 +118,4 @@ final class FastByteLevel {
         for (int i = 0; i < s.length(); i++) if (s.charAt(i) >= 0x300) return java.text.Normalizer.isNormalized(s, java.text.Normalizer.Form.NFC);
         return true;
     }
-
-    private void piece(byte[] buf, int n, Seq out) {
-        if (ignoreMerges) {
-            int id = vocab.get(buf, 0, n);
-            if (id >= 0) {
-                out.add(id, 0, 0, 0, 0, 1);
-                return;
-            }
-        }
-        int slot = -1;
-        if (n <= 48) {
-            slot = BytesMap.hash(buf, 0, n) & (cache.length - 1);
-            Entry e = cache[slot];
-            if (e != null && e.key.length == n && Arrays.equals(e.key, 0, n, buf, 0, n)) {
-                for (int id : e.ids) out.add(id, 0, 0, 0, 0, 1);
-                return;
-            }
-        }
-        int[] ids = new int[n];
-        for (int i = 0; i < n; i++) ids[i] = byteIds[buf[i] & 0xFF];
-        int m = merger.merge(ids, n);
-        for (int i = 0; i < m; i++) out.add(ids[i], 0, 0, 0, 0, 1);
-        if (slot >= 0) cache[slot] = new Entry(Arrays.copyOf(buf, n), Arrays.copyOf(ids, m));
-    }
-
 }

@@ -128,51 +128,13 @@ final class Normalizers {
         public NormalizedString normalize(NormalizedString s) {
             String t = s.text;
             if (isAsciiOrLatin1Stable(t) || java.text.Normalizer.isNormalized(t, form)) return s;
-            return normalizeForm(s, form);
+            return AlignedNormalization.normalize(s, form);
         }
 
         private boolean isAsciiOrLatin1Stable(String t) {
             for (int i = 0; i < t.length(); i++) if (t.charAt(i) >= 0x80) return false;
             return true;
         }
-    }
-
-    /** Starts a new normalization chunk: not a combining mark, not a Hangul medial/final jamo. */
-    private static boolean isStarter(int cp) {
-        int t = Character.getType(cp);
-        if (t == Character.NON_SPACING_MARK || t == Character.COMBINING_SPACING_MARK || t == Character.ENCLOSING_MARK) return false;
-        return !(cp >= 0x1160 && cp <= 0x11FF) && !(cp >= 0xD7B0 && cp <= 0xD7FF);
-    }
-
-    /**
-     * Normalizes chunk by chunk (a starter and what follows it) so each output char aligns with its
-     * chunk; when that differs from normalizing the whole text (rare), the whole text is normalized and
-     * every char aligns with the whole range.
-     */
-    static NormalizedString normalizeForm(NormalizedString s, Form form) {
-        String t = s.text;
-        String whole = java.text.Normalizer.normalize(t, form);
-        NormalizedString.Builder b = new NormalizedString.Builder(whole.length());
-        int i = 0;
-        while (i < t.length()) {
-            int j = i + Character.charCount(t.codePointAt(i));
-            while (j < t.length() && !isStarter(t.codePointAt(j))) j += Character.charCount(t.codePointAt(j));
-            String chunk = t.substring(i, j);
-            String norm = java.text.Normalizer.normalize(chunk, form);
-            if (norm.equals(chunk)) {
-                b.appendRange(s, i, j);
-            } else {
-                int os = s.start[i], oe = s.end[j - 1];
-                for (int k = 0; k < norm.length(); k++) b.append(norm.charAt(k), os, oe);
-            }
-            i = j;
-        }
-        NormalizedString out = b.build();
-        if (out.text.equals(whole)) return out;
-        NormalizedString.Builder w = new NormalizedString.Builder(whole.length());
-        int os = s.origStart(), oe = s.end.length == 0 ? os : s.end[s.end.length - 1];
-        for (int k = 0; k < whole.length(); k++) w.append(whole.charAt(k), os, oe);
-        return w.build();
     }
 
     // ---------------------------------------------------------------- BERT

@@ -113,35 +113,19 @@ final class PreTokenizers {
             case REMOVED -> {
                 for (int k = 0; k < count; k++) if (ev[3 * k + 2] == 0) add(s, ev[3 * k], ev[3 * k + 1], out);
             }
-            case CONTIGUOUS -> {
+            case CONTIGUOUS, MERGED_WITH_PREVIOUS -> {
+                // a piece joins the one before it: Contiguous when both are matches or both are not,
+                // MergedWithPrevious when it is a match after a non-match
                 int cs = -1, ce = -1;
-                int prevMatch = 0;
                 for (int k = 0; k < count; k++) {
-                    int m = ev[3 * k + 2];
-                    if (cs >= 0 && m == prevMatch) {
+                    boolean m = ev[3 * k + 2] != 0, pm = k > 0 && ev[3 * k - 1] != 0;
+                    if (cs >= 0 && (b == Behavior.CONTIGUOUS ? m == pm : m && !pm)) {
                         ce = ev[3 * k + 1];
                     } else {
                         if (cs >= 0) add(s, cs, ce, out);
                         cs = ev[3 * k];
                         ce = ev[3 * k + 1];
                     }
-                    prevMatch = m;
-                }
-                if (cs >= 0) add(s, cs, ce, out);
-            }
-            case MERGED_WITH_PREVIOUS -> {
-                int cs = -1, ce = -1;
-                boolean prevMatch = false;
-                for (int k = 0; k < count; k++) {
-                    boolean m = ev[3 * k + 2] != 0;
-                    if (m && !prevMatch && cs >= 0) {
-                        ce = ev[3 * k + 1];
-                    } else {
-                        if (cs >= 0) add(s, cs, ce, out);
-                        cs = ev[3 * k];
-                        ce = ev[3 * k + 1];
-                    }
-                    prevMatch = m;
                 }
                 if (cs >= 0) add(s, cs, ce, out);
             }

@@ -22,10 +22,16 @@ final class Scanners {
 
     // o200k kinds
     static final byte K_UP = 0, K_LO = 1, K_LM = 2, K_MARK = 3, K_NUM = 4, K_WS = 5, K_NL = 6, K_OTH = 7;
-    private static final byte[] KIND = new byte[65536];
+    // cl100k character classes, and the class of each kind
+    static final byte OTHER = 0, LETTER = 1, NUMBER = 2, SPACE = 3, NEWLINE = 4;
+    private static final byte[] CLASS_OF_KIND = {LETTER, LETTER, LETTER, OTHER, NUMBER, SPACE, NEWLINE, OTHER};
+    private static final byte[] KIND = new byte[65536], BMP = new byte[65536];
 
     static {
-        for (int c = 0; c < 65536; c++) KIND[c] = kindOf(c);
+        for (int c = 0; c < 65536; c++) {
+            KIND[c] = kindOf(c);
+            BMP[c] = CLASS_OF_KIND[KIND[c]];
+        }
     }
 
     private static byte kindOf(int cp) {
@@ -54,7 +60,6 @@ final class Scanners {
         private static boolean isU(int k) { return k == K_UP || k == K_LM || k == K_MARK; }
         private static boolean isW(int k) { return k == K_LO || k == K_LM || k == K_MARK; }
         private static boolean isP(int k) { return k == K_MARK || k == K_WS || k == K_OTH; }
-        private static boolean isO(int k) { return k == K_MARK || k == K_OTH; }
 
         /** {@code U* W+ C?} from st: end or -1. */
         private static int a1(String s, int st, int n) {
@@ -117,40 +122,9 @@ final class Scanners {
                 if (end < 0) end = a1(s, i, n);
                 if (end < 0 && p && i + len < n) end = a2(s, i + len, n);
                 if (end < 0) end = a2(s, i, n);
-                if (end < 0 && k == K_NUM) {
-                    end = i;
-                    for (int d = 0; d < 3 && end < n; d++) {
-                        int x = s.codePointAt(end);
-                        if (kind(x) != K_NUM) break;
-                        end += Character.charCount(x);
-                    }
-                }
-                if (end < 0 && (isO(k) || (c == ' ' && i + 1 < n && isO(kind(s.codePointAt(i + 1)))))) {
-                    end = c == ' ' && !isO(k) ? i + 1 : i;
-                    while (end < n) {
-                        int x = s.codePointAt(end);
-                        if (!isO(kind(x))) break;
-                        end += Character.charCount(x);
-                    }
-                    while (end < n && (s.charAt(end) == '\r' || s.charAt(end) == '\n' || s.charAt(end) == '/')) end++;
-                }
-                if (end < 0) {
-                    int j = i;
-                    int lastNl = -1;
-                    while (j < n) {
-                        int d = s.codePointAt(j);
-                        int dk = kind(d);
-                        if (dk != K_WS && dk != K_NL) break;
-                        if (dk == K_NL) lastNl = j;
-                        j += Character.charCount(d);
-                    }
-                    if (lastNl >= 0) end = lastNl + 1;
-                    else if (j == n) end = j;
-                    else {
-                        int back = j - Character.charCount(s.codePointBefore(j));
-                        end = back > i ? back : j;
-                    }
-                }
+                if (end < 0 && k == K_NUM) end = digits(s, i, n, 3);
+                if (end < 0) end = punctuation(s, i, n, true);
+                if (end < 0) end = whitespace(s, i, n);
                 out.add(i, end);
                 count++;
                 i = end;
@@ -159,27 +133,50 @@ final class Scanners {
         }
     }
 
-    // character classes
-    static final byte OTHER = 0, LETTER = 1, NUMBER = 2, SPACE = 3, NEWLINE = 4;
-    private static final byte[] BMP = new byte[65536];
-
-    static {
-        for (int c = 0; c < 65536; c++) BMP[c] = classify(c);
-    }
-
-    private static byte classify(int cp) {
-        if (cp == '\r' || cp == '\n') return NEWLINE;
-        if (io.tessera.tokenizer.Unicode.isWhitespace(cp)) return SPACE;
-        return switch (Character.getType(cp)) {
-            case Character.UPPERCASE_LETTER, Character.LOWERCASE_LETTER, Character.TITLECASE_LETTER,
-                 Character.MODIFIER_LETTER, Character.OTHER_LETTER -> LETTER;
-            case Character.DECIMAL_DIGIT_NUMBER, Character.LETTER_NUMBER, Character.OTHER_NUMBER -> NUMBER;
-            default -> OTHER;
-        };
-    }
-
     static int cls(int cp) {
-        return cp < 65536 ? BMP[cp] : classify(cp);
+        return cp < 65536 ? BMP[cp] : CLASS_OF_KIND[kindOf(cp)];
+    }
+
+    // alternatives the cl100k and o200k regexes share (their character classes agree: OTHER is o200k's mark or other)
+
+    /** End of {@code \p{N}{1,max}} at {@code i} (a number). */
+    static int digits(String s, int i, int n, int max) {
+        int end = i;
+        for (int k = 0; k < max && end < n; k++) {
+            int d = s.codePointAt(end);
+            if (cls(d) != NUMBER) break;
+            end += Character.charCount(d);
+        }
+        return end;
+    }
+
+    /**
+     * End of {@code  ?[^\s\p{L}\p{N}]+[\r\n]*} at {@code i} (o200k: {@code [\r\n/]*}), or -1 when it
+     * does not match there.
+     */
+    static int punctuation(String s, int i, int n, boolean slash) {
+        int c = s.charAt(i);
+        if (cls(s.codePointAt(i)) != OTHER && !(c == ' ' && i + 1 < n && cls(s.codePointAt(i + 1)) == OTHER)) return -1;
+        int end = Cl100k.run(s, c == ' ' ? i + 1 : i, n, OTHER);
+        while (end < n && (s.charAt(end) == '\r' || s.charAt(end) == '\n' || (slash && s.charAt(end) == '/'))) end++;
+        return end;
+    }
+
+    /** End of {@code \s*[\r\n]+|\s+(?!\S)|\s+} at {@code i} (a space or line break). */
+    static int whitespace(String s, int i, int n) {
+        int j = i;
+        int lastNl = -1;
+        while (j < n) {
+            int d = s.codePointAt(j);
+            int dc = cls(d);
+            if (dc != SPACE && dc != NEWLINE) break;
+            if (dc == NEWLINE) lastNl = j;
+            j += Character.charCount(d);
+        }
+        if (lastNl >= 0) return lastNl + 1;
+        if (j == n) return j;
+        int back = j - Character.charCount(s.codePointBefore(j));
+        return back > i ? back : j;
     }
 
     /** The cl100k_base / LLaMA-3 regex, and Qwen's variant with single digits. */
@@ -207,32 +204,9 @@ final class Scanners {
                 } else if (cl != NUMBER && cl != NEWLINE && i + len < n && cls(s.codePointAt(i + len)) == LETTER) {
                     end = run(s, i + len, n, LETTER);
                 } else if (cl == NUMBER) {
-                    end = i;
-                    for (int k = 0; k < maxDigits && end < n; k++) {
-                        int d = s.codePointAt(end);
-                        if (cls(d) != NUMBER) break;
-                        end += Character.charCount(d);
-                    }
-                } else if (cl == OTHER || (c == ' ' && i + 1 < n && cls(s.codePointAt(i + 1)) == OTHER)) {
-                    end = run(s, c == ' ' ? i + 1 : i, n, OTHER);
-                    while (end < n && (s.charAt(end) == '\r' || s.charAt(end) == '\n')) end++;
-                } else {
-                    // whitespace: \s*[\r\n]+ | \s+(?!\S) | \s+
-                    int j = i;
-                    int lastNl = -1;
-                    while (j < n) {
-                        int d = s.codePointAt(j);
-                        int dc = cls(d);
-                        if (dc != SPACE && dc != NEWLINE) break;
-                        if (dc == NEWLINE) lastNl = j;
-                        j += Character.charCount(d);
-                    }
-                    if (lastNl >= 0) end = lastNl + 1;
-                    else if (j == n) end = j;
-                    else {
-                        int back = j - Character.charCount(s.codePointBefore(j));
-                        end = back > i ? back : j;
-                    }
+                    end = digits(s, i, n, maxDigits);
+                } else if ((end = punctuation(s, i, n, false)) < 0) {
+                    end = whitespace(s, i, n);
                 }
                 out.add(i, end);
                 count++;
@@ -241,7 +215,7 @@ final class Scanners {
             return count;
         }
 
-        private static int run(String s, int i, int n, int want) {
+        static int run(String s, int i, int n, int want) {
             while (i < n) {
                 int d = s.codePointAt(i);
                 if (cls(d) != want) break;

@@ -65,6 +65,7 @@ public final class BpeTrainer {
     private long minFrequency = 0;
     private List<String> specialTokens = List.of();
     private int limitAlphabet = -1;
+    private int maxTokenLength = Integer.MAX_VALUE;
     private boolean byteLevelAlphabet = true;
     private Split split = Split.LLAMA3;
     private int threads = Runtime.getRuntime().availableProcessors();
@@ -100,6 +101,18 @@ public final class BpeTrainer {
     public BpeTrainer limitAlphabet(int n) {
         if (n < 0) throw new IllegalArgumentException("limit alphabet must not be negative: " + n);
         limitAlphabet = n;
+        return this;
+    }
+
+    /**
+     * Hugging Face's {@code max_token_length}: after a merge, a pair it creates is counted only when
+     * its two symbols have fewer than {@code n} characters together, so no merge makes a token of
+     * {@code n} or more characters (pairs of two single characters count whatever {@code n} is).
+     * Characters are byte-level characters, i.e. UTF-8 bytes. Default: no limit.
+     */
+    public BpeTrainer maxTokenLength(int n) {
+        if (n < 1) throw new IllegalArgumentException("max token length must be positive: " + n);
+        maxTokenLength = n;
         return this;
     }
 
@@ -351,7 +364,7 @@ public final class BpeTrainer {
             wi++;
         }
 
-        // pair counts and, per pair, the words it occurs in
+        // pair counts and, per pair, the words it occurs in (pairs of two alphabet characters always)
         PairTable table = new PairTable(1 << 16);
         int stamp = 1;
         LongList touched = new LongList();
@@ -388,7 +401,8 @@ public final class BpeTrainer {
             merges.remove(top.pair);
             merges.put(top.pair, id);
             stamp++;
-            for (int w : top.pos) mergeWord(words[w], lens, w, a, b, id, counts[w], table, stamp, touched);
+            int idLen = id2w.get(id).codePointCount(0, id2w.get(id).length());
+            for (int w : top.pos) mergeWord(words[w], lens, w, a, b, id, idLen, counts[w], table, stamp, touched, id2w);
             pushTouched(table, touched, queue);
             if (id2w.size() > before) {
                 done++;
@@ -431,15 +445,17 @@ public final class BpeTrainer {
 
     /**
      * Hugging Face's Word::merge: replaces each non-overlapping occurrence of (a, b), left to right,
-     * by {@code id}, counting the pairs that disappear and appear around it.
+     * by {@code id} ({@code idLen} characters), counting the pairs that disappear and those that appear
+     * around it (those shorter than the maximum token length).
      */
-    private static void mergeWord(int[] s, int[] lens, int w, int a, int b, int id, long count, PairTable table, int stamp, LongList touched) {
+    private void mergeWord(int[] s, int[] lens, int w, int a, int b, int id, int idLen, long count, PairTable table, int stamp,
+                           LongList touched, List<String> id2w) {
         int n = lens[w];
         int out = 0;
         for (int r = 0; r < n; ) {
             if (r + 1 < n && s[r] == a && s[r + 1] == b) {
-                if (out > 0) table.replace(pair(s[out - 1], a), pair(s[out - 1], id), w, count, stamp, touched);
-                if (r + 2 < n) table.replace(pair(b, s[r + 2]), pair(id, s[r + 2]), w, count, stamp, touched);
+                if (out > 0) table.replace(pair(s[out - 1], a), pair(s[out - 1], id), fits(id2w, s[out - 1], idLen), w, count, stamp, touched);
+                if (r + 2 < n) table.replace(pair(b, s[r + 2]), pair(id, s[r + 2]), fits(id2w, s[r + 2], idLen), w, count, stamp, touched);
                 s[out++] = id;
                 r += 2;
             } else {
@@ -447,6 +463,13 @@ public final class BpeTrainer {
             }
         }
         lens[w] = out;
+    }
+
+    /** Whether a pair of symbol {@code other} and a symbol of {@code len} characters is shorter than the maximum token length. */
+    private boolean fits(List<String> id2w, int other, int len) {
+        if (maxTokenLength == Integer.MAX_VALUE) return true;
+        String o = id2w.get(other);
+        return (long) o.codePointCount(0, o.length()) + len < maxTokenLength;
     }
 
     static final class IntList {
@@ -501,10 +524,14 @@ public final class BpeTrainer {
             }
         }
 
-        /** In word {@code w} (occurring {@code count} times), one occurrence of pair {@code gone} became {@code appeared}. */
-        void replace(long gone, long appeared, int w, long count, int step, LongList touched) {
+        /**
+         * In word {@code w} (occurring {@code count} times), one occurrence of pair {@code gone} became
+         * {@code appeared}, which is counted only when {@code counted}.
+         */
+        void replace(long gone, long appeared, boolean counted, int w, long count, int step, LongList touched) {
             int g = slot(gone);
             this.count[g] -= count;
+            if (!counted) return;
             int a = slot(appeared);
             this.count[a] += count;
             addWord(a, w, step, touched);

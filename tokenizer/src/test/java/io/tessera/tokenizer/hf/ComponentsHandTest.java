@@ -99,13 +99,34 @@ class ComponentsHandTest {
     }
 
     @Test
-    @org.junit.jupiter.api.Disabled("Tessera aligns a composed char with all its source chars, giving (2, 7); Hugging Face aligns it with the first one only")
     void offsetsAfterNfc() {
-        // NFC: "e" + U+0301 (2 chars) -> "é"; offsets still cover both original chars
+        // NFC: "e" + U+0301 (2 chars) -> "é", aligned (as in Hugging Face) with the "e" only: the word ends before the accent
         Encoding c = tok("{\"type\":\"NFC\"}", "{\"type\":\"WhitespaceSplit\"}", wl("\"?\":0,\"\u00e9t\u00e9\":1,\"a\":2"), "null", "null", "[]")
                 .encoding("a e\u0301te\u0301 a", false);
         assertThat(c.ids()).containsExactly(2, 1, 2);
         assertThat(offsets(c)).isDeepEqualTo(new int[][] {{0, 1}, {2, 6}, {8, 9}});
+    }
+
+    /** Normalized text and, per char, its original start. */
+    private static String aligned(String text, java.text.Normalizer.Form form) {
+        NormalizedString n = AlignedNormalization.normalize(NormalizedString.of(text, 0), form);
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < n.length(); i++) sb.append(String.format("U+%04X[%d,%d) ", (int) n.text.charAt(i), n.start[i], n.end[i]));
+        return sb.toString().trim();
+    }
+
+    @Test
+    void unicodeNormalizationAlignsAsHuggingFace() {
+        // worked through unicode-normalization-alignments and NormalizedString::transform (and checked with HF through DJL)
+        // composition: the composed char takes the first source char; a mark left over takes the next one
+        assertThat(aligned("e\u0323\u0301", java.text.Normalizer.Form.NFC)).isEqualTo("U+1EB9[0,1) U+0301[2,3)");
+        // canonical reordering moves the marks but not the alignments: U+0323 (class 220) now sits on U+0307's range
+        assertThat(aligned("q\u0307\u0323", java.text.Normalizer.Form.NFC)).isEqualTo("U+0071[0,1) U+0323[1,2) U+0307[2,3)");
+        // Hangul jamo compose into one syllable, aligned with the leading consonant
+        assertThat(aligned("\u1100\u1161\u11A8", java.text.Normalizer.Form.NFC)).isEqualTo("U+AC01[0,1)");
+        // decomposition: every char aligns with the char it came from
+        assertThat(aligned("x\u00E9", java.text.Normalizer.Form.NFD)).isEqualTo("U+0078[0,1) U+0065[1,2) U+0301[1,2)");
+        assertThat(aligned("\uFB01\u2460", java.text.Normalizer.Form.NFKC)).isEqualTo("U+0066[0,1) U+0069[0,1) U+0031[1,2)");
     }
 
     @Test

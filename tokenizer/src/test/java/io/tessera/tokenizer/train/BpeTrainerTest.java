@@ -77,6 +77,29 @@ class BpeTrainerTest {
         assertEquals(List.of("r e", "a re", "i s"), merges(t));
     }
 
+    /** Hugging Face's trainer.rs test bpe_test_max_token_length_direct_assert: the same vocabulary, in id order. */
+    @Test
+    void maxTokenLengthAsHuggingFace() {
+        Map<String, Long> wc = new LinkedHashMap<>();
+        for (String w : List.of("sin", "Sin", "Lon", "Ano", "짧은한", "긴한글", "短字符", "长字符", "短い文", "長い文", "so", "GP")) wc.put(w, 2L);
+        TrainedBpe t = new BpeTrainer().byteLevelAlphabet(false).maxTokenLength(2).vocabSize(30000).trainWordCounts(wc);
+        assertEquals(List.of("A", "G", "L", "P", "S", "i", "n", "o", "s", "い", "字", "文", "短", "符", "長", "长", "글", "긴", "은", "짧", "한",
+                "in", "い文", "字符", "An", "GP", "Lo", "so", "긴한", "은한"), t.vocab());
+    }
+
+    /** Hugging Face's bpe_test_max_token_length_16: no learned token is longer than the limit. */
+    @Test
+    void maxTokenLengthBoundsTokens() {
+        Map<String, Long> wc = new LinkedHashMap<>();
+        for (String w : List.of("singlelongtokenwithoutcasechange", "singleLongTokenWithCamelCaseChange", "Longsingletokenwithpunctu@t!onwithin",
+                "Anotherlongsingletokenwithnumberw1th1n", "짧은한글문자열짧은한", "긴한글문자열긴한글문자열긴한글문", "短字符串短字符串短字",
+                "长字符串长字符串长字符串长字符串", "短い文字列短い文字列", "長い文字列長い文字列長い文字列長", "so", "GPT-2")) wc.put(w, 2L);
+        TrainedBpe limited = new BpeTrainer().byteLevelAlphabet(false).maxTokenLength(16).vocabSize(30000).trainWordCounts(wc);
+        for (String tok : limited.vocab()) assertTrue(tok.codePointCount(0, tok.length()) < 16, tok);
+        TrainedBpe free = new BpeTrainer().byteLevelAlphabet(false).vocabSize(30000).trainWordCounts(wc);
+        assertTrue(free.vocab().stream().anyMatch(tok -> tok.length() > 16));
+    }
+
     /**
      * The first 2000 merges Hugging Face tokenizers 0.23.2 (its Node binding, {@code Tokenizer.train}
      * with the default BpeTrainer) learns from the first 400 lines of the shared english, code and
