@@ -7,6 +7,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
@@ -15,11 +17,19 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--config", required = true, paramLabel = "FILE", description = "JSON run configuration") Path config;
     @Option(names = "--resume", description = "continue from the checkpoint the config names") boolean resume;
     @Option(names = {"-t", "--threads"}, paramLabel = "T", description = "compute threads (default: the config's, else one per core); results do not depend on it") Integer threads;
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "override a config key, e.g. --set steps=20 --set model.dim=128 (repeatable)") List<String> overrides = new ArrayList<>();
+    @Option(names = "--write-text", paramLabel = "DIR", description = "write the run's documents as DIR/train.txt and DIR/heldout.txt (split as training splits them) and exit") Path writeText;
     @Option(names = "--verbose", description = "print stack traces on errors") boolean verbose;
 
     @Override
     public Integer call() {
-        RunConfig rc = RunConfig.load(config);
+        RunConfig rc = RunConfig.load(config, overrides);
+        if (writeText != null) {
+            TrainRun.TextSplit t = TrainRun.writeText(rc, writeText);
+            Main.ERR.printf(Locale.ROOT, "wrote %s (%d documents, %.2f MB) and %s (%d documents, %.2f MB)%n",
+                    t.train(), t.trainDocs(), t.trainChars() / 1e6, t.heldOut(), t.heldOutDocs(), t.heldOutChars() / 1e6);
+            return 0;
+        }
         if (threads != null) {
             if (threads < 1) throw new IllegalArgumentException("--threads must be at least 1, got " + threads);
             rc.train.threads = threads;

@@ -223,4 +223,62 @@ class TrainCliTest {
         assertThat(Files.readAllLines(dir.resolve("run/model.loss.csv"))).hasSizeGreaterThanOrEqualTo((int) step + 1);
         assertThat(String.format(Locale.ROOT, "%d", step)).isNotEqualTo("0");
     }
+
+    private static final Pattern CORPUS_LINE = Pattern.compile("corpus: (\\d+) documents \\((\\d+) held out\\), (\\d+) training tokens in \\d+ rows of \\d+ \\([^)]*\\), (\\d+) held-out tokens");
+
+    private static long[] corpusLine(CliTest.Run r) {
+        Matcher m = CORPUS_LINE.matcher(r.err());
+        assertThat(m.find()).as(r.err()).isTrue();
+        return new long[]{Long.parseLong(m.group(1)), Long.parseLong(m.group(2)), Long.parseLong(m.group(3)), Long.parseLong(m.group(4))};
+    }
+
+    @Test
+    void setOverridesKeysAndWriteTextSplitsAsTrainingDoes(@TempDir Path dir) throws Exception {
+        Path cfg = setup(dir, config(""));
+        // --set: steps and checkpoint (a relative path, resolved against the config's directory)
+        CliTest.Run r = CliTest.run(null, "train", "--config", cfg.toString(), "--set", "steps=2", "--set", "checkpoint=other/m.gguf",
+                "--set", "model.dim=16", "--set", "evalTokens=0");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.err()).contains("step 2/2").contains("done: step 2").contains("(dim 16,");
+        assertThat(dir.resolve("other/m.gguf")).exists();
+        assertThat(dir.resolve("run")).doesNotExist();
+        long[] full = corpusLine(r);
+        assertThat(full[0]).isEqualTo(40);
+        assertThat(full[1]).isEqualTo(4);
+
+        CliTest.Run bad = CliTest.run(null, "train", "--config", cfg.toString(), "--set", "model.dimm=3");
+        assertThat(bad.code()).isNotZero();
+        assertThat(bad.err()).contains("unknown key 'model.dimm'");
+        bad = CliTest.run(null, "train", "--config", cfg.toString(), "--set", "steps");
+        assertThat(bad.err()).contains("expected KEY=VALUE");
+
+        // --write-text: the training documents and the held-out ones, as training splits them
+        CliTest.Run w = CliTest.run(null, "train", "--config", cfg.toString(), "--write-text", dir.resolve("text").toString());
+        assertThat(w.code()).as(w.err()).isZero();
+        assertThat(w.err()).contains("(36 documents,").contains("(4 documents,");
+        assertThat(dir.resolve("run")).doesNotExist(); // nothing trained
+        String held = Files.readString(dir.resolve("text/heldout.txt"));
+        assertThat(held.split("\n<\\|endoftext\\|>\n", -1)).hasSize(5);
+        // read back as text corpora without holding out: the same training tokens and held-out tokens
+        CliTest.Run t = CliTest.run(null, "train", "--config", cfg.toString(), "--set", "steps=1", "--set", "heldOut=0",
+                "--set", "corpus=text/train.txt", "--set", "checkpoint=t/m.gguf");
+        assertThat(t.code()).as(t.err()).isZero();
+        assertThat(corpusLine(t)[2]).isEqualTo(full[2]);
+        CliTest.Run h = CliTest.run(null, "train", "--config", cfg.toString(), "--set", "steps=1", "--set", "heldOut=0",
+                "--set", "corpus=text/heldout.txt", "--set", "checkpoint=h/m.gguf");
+        assertThat(h.code()).as(h.err()).isZero();
+        assertThat(corpusLine(h)[2]).isEqualTo(full[3]);
+
+        // eval --separator: each document tokenized as training does (EOS at its end); --max-tokens
+        CliTest.Run e = CliTest.run(null, "eval", "-m", dir.resolve("other/m.gguf").toString(), "--text", dir.resolve("text/heldout.txt").toString(),
+                "--separator", "<|endoftext|>", "-t", "1");
+        assertThat(e.code()).as(e.err()).isZero();
+        // training counts the predicted slots (each document's tokens but its first); eval scores every token of
+        // the concatenated documents but the very first
+        assertThat(e.out()).startsWith("heldout.txt: " + (full[3] + 4 - 1) + " tokens, ");
+        CliTest.Run e2 = CliTest.run(null, "eval", "-m", dir.resolve("other/m.gguf").toString(), "--text", dir.resolve("text/heldout.txt").toString(),
+                "--separator", "<|endoftext|>", "--max-tokens", "10", "-t", "1");
+        assertThat(e2.code()).as(e2.err()).isZero();
+        assertThat(e2.out()).startsWith("heldout.txt: 10 tokens, ");
+    }
 }

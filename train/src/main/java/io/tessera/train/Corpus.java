@@ -124,8 +124,15 @@ public final class Corpus {
      * positive and there are two or more documents); the rest keep their order.
      */
     public static Split split(List<int[]> docs, double fraction, long seed) {
+        boolean[] held = heldOutMask(docs.size(), fraction, seed);
+        List<int[]> train = new ArrayList<>(), out = new ArrayList<>();
+        for (int i = 0; i < held.length; i++) (held[i] ? out : train).add(docs.get(i));
+        return new Split(train, out);
+    }
+
+    /** Which of {@code n} documents {@link #split} holds out. */
+    public static boolean[] heldOutMask(int n, double fraction, long seed) {
         if (!(fraction >= 0 && fraction < 1)) throw new TesseraException("held-out fraction must be in [0, 1), got " + fraction);
-        int n = docs.size();
         int k = (int) Math.round(fraction * n);
         if (fraction > 0 && k == 0 && n >= 2) k = 1;
         if (k >= n) k = n - 1;
@@ -139,8 +146,6 @@ public final class Corpus {
                 chosen++;
             }
         }
-        List<int[]> train = new ArrayList<>(), out = new ArrayList<>();
-        for (int i = 0; i < n; i++) (held[i] ? out : train).add(docs.get(i));
-        return new Split(train, out);
+        return held;
     }
 }

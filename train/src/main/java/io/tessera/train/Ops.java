@@ -1,6 +1,9 @@
 package io.tessera.train;
 
 import io.tessera.model.Parallel;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Forward and backward of the non-matmul operations of a llama block on row-major float[] activations of
@@ -91,10 +94,41 @@ final class Ops {
 
     // ---------------------------------------------------------------- attention
 
+    /** Vector species of the attention loops (the head dimension; a scalar tail handles the rest). */
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+
+    /** sum_d a[ao + d] * b[bo + d]: lanes of fused multiply-adds, then the tail in order. */
+    private static float dot(float[] a, int ao, float[] b, int bo, int n) {
+        int d = 0;
+        float dot = 0f;
+        int bound = S.loopBound(n);
+        if (bound > 0) {
+            FloatVector acc = FloatVector.zero(S);
+            for (; d < bound; d += S.length()) acc = FloatVector.fromArray(S, a, ao + d).fma(FloatVector.fromArray(S, b, bo + d), acc);
+            dot = acc.reduceLanes(VectorOperators.ADD);
+        }
+        for (; d < n; d++) dot += a[ao + d] * b[bo + d];
+        return dot;
+    }
+
+    /** y[yo + d] += alpha * x[xo + d]. */
+    private static void axpy(float alpha, float[] x, int xo, float[] y, int yo, int n) {
+        int d = 0;
+        int bound = S.loopBound(n);
+        if (bound > 0) {
+            FloatVector a = FloatVector.broadcast(S, alpha);
+            for (; d < bound; d += S.length()) {
+                FloatVector.fromArray(S, x, xo + d).fma(a, FloatVector.fromArray(S, y, yo + d)).intoArray(y, yo + d);
+            }
+        }
+        for (; d < n; d++) y[yo + d] = Math.fma(x[xo + d], alpha, y[yo + d]);
+    }
+
     /**
      * Causal attention within documents: query t of a row attends keys t - positions[t] .. t (the tokens of
      * its own document up to itself). q [n x heads*hd], k, v [n x kvHeads*hd], out [n x heads*hd]; stores
-     * the log-sum-exp of each query's scores in lse [n x heads] for the backward pass.
+     * the log-sum-exp of each query's scores in lse [n x heads] for the backward pass. The loops over the head
+     * dimension use the Vector API; every result depends only on the inputs (not on the thread count).
      */
     static void attentionForward(Parallel p, float[] q, float[] k, float[] v, float[] out, float[] lse, int[] positions,
                                  int rows, int seqLen, int heads, int kvHeads, int hd) {
@@ -111,10 +145,7 @@ final class Ops {
                     int qo = tq * qw + h * hd;
                     float max = Float.NEGATIVE_INFINITY;
                     for (int tk = start; tk <= tq; tk++) {
-                        int ko = tk * kw + kh * hd;
-                        float dot = 0f;
-                        for (int d = 0; d < hd; d++) dot += q[qo + d] * k[ko + d];
-                        float s = dot * scale;
+                        float s = dot(q, qo, k, tk * kw + kh * hd, hd) * scale;
                         sc[tk - start] = s;
                         if (s > max) max = s;
                     }
@@ -125,12 +156,8 @@ final class Ops {
                         sum += e;
                     }
                     float inv = 1f / sum;
-                    for (int d = 0; d < hd; d++) out[qo + d] = 0f;
-                    for (int tk = start; tk <= tq; tk++) {
-                        float pr = sc[tk - start] * inv;
-                        int vo = tk * kw + kh * hd;
-                        for (int d = 0; d < hd; d++) out[qo + d] += pr * v[vo + d];
-                    }
+                    java.util.Arrays.fill(out, qo, qo + hd, 0f);
+                    for (int tk = start; tk <= tq; tk++) axpy(sc[tk - start] * inv, v, tk * kw + kh * hd, out, qo, hd);
                     lse[tq * heads + h] = max + (float) Math.log(sum);
                 }
             }
@@ -156,24 +183,16 @@ final class Ops {
                         int tq = b * seqLen + i;
                         int start = tq - positions[tq];
                         int qo = tq * qw + h * hd;
-                        float dsum = 0f;
-                        for (int d = 0; d < hd; d++) dsum += dout[qo + d] * out[qo + d];
+                        float dsum = dot(dout, qo, out, qo, hd);
                         float l = lse[tq * heads + h];
                         for (int tk = start; tk <= tq; tk++) {
                             int ko = tk * kw + kh * hd;
-                            float dot = 0f;
-                            for (int d = 0; d < hd; d++) dot += q[qo + d] * k[ko + d];
-                            float pr = (float) Math.exp(dot * scale - l);
-                            float dp = 0f;
-                            for (int d = 0; d < hd; d++) {
-                                dv[ko + d] += pr * dout[qo + d];
-                                dp += dout[qo + d] * v[ko + d];
-                            }
+                            float pr = (float) Math.exp(dot(q, qo, k, ko, hd) * scale - l);
+                            axpy(pr, dout, qo, dv, ko, hd);
+                            float dp = dot(dout, qo, v, ko, hd);
                             float ds = pr * (dp - dsum) * scale;
-                            for (int d = 0; d < hd; d++) {
-                                dq[qo + d] += ds * k[ko + d];
-                                dk[ko + d] += ds * q[qo + d];
-                            }
+                            axpy(ds, k, ko, dq, qo, hd);
+                            axpy(ds, q, qo, dk, ko, hd);
                         }
                     }
                 }

@@ -69,11 +69,57 @@ public final class RunConfig {
             "model", "optimizer", "objectives");
 
     public static RunConfig load(Path file) {
-        String text;
+        return load(file, List.of());
+    }
+
+    /**
+     * Loads a config with overrides {@code KEY=VALUE} applied on top of the file's keys, as if the file had
+     * said them: {@code steps=20}, {@code model.dim=128}, {@code checkpoint=run/quick.gguf}. The value is read
+     * as JSON when it parses as a number, boolean or null, else as a string; relative paths resolve against
+     * the config file's directory like the file's own.
+     */
+    public static RunConfig load(Path file, List<String> overrides) {
         if (!Files.isRegularFile(file)) throw new TesseraException(file + ": config file not found");
-        text = Corpus.readUtf8(file);
+        String text = Corpus.readUtf8(file);
         Path base = file.toAbsolutePath().getParent();
+        if (!overrides.isEmpty()) text = override(text, file.toString(), overrides);
         return parse(text, file.toString(), base);
+    }
+
+    private static String override(String json, String name, List<String> overrides) {
+        ObjectMapper om = new ObjectMapper();
+        om.enable(JsonParser.Feature.ALLOW_COMMENTS);
+        om.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+        try {
+            JsonNode root = om.readTree(json);
+            if (root == null || !root.isObject()) return json; // parse() says what is wrong
+            for (String o : overrides) {
+                int eq = o.indexOf('=');
+                if (eq <= 0) throw new TesseraException("override '" + o + "': expected KEY=VALUE, e.g. steps=20");
+                String key = o.substring(0, eq), raw = o.substring(eq + 1);
+                JsonNode value;
+                try {
+                    value = om.readTree(raw);
+                    if (value == null || !(value.isNumber() || value.isBoolean() || value.isNull())) value = om.getNodeFactory().textNode(raw);
+                } catch (JsonProcessingException e) {
+                    value = om.getNodeFactory().textNode(raw);
+                }
+                com.fasterxml.jackson.databind.node.ObjectNode at = (com.fasterxml.jackson.databind.node.ObjectNode) root;
+                String[] parts = key.split("\\.");
+                for (int i = 0; i < parts.length - 1; i++) {
+                    JsonNode next = at.get(parts[i]);
+                    if (next == null) next = at.putObject(parts[i]);
+                    if (!next.isObject()) throw new TesseraException("override '" + o + "': key '" + parts[i] + "' is not a section");
+                    at = (com.fasterxml.jackson.databind.node.ObjectNode) next;
+                }
+                at.set(parts[parts.length - 1], value);
+            }
+            return om.writeValueAsString(root);
+        } catch (JsonProcessingException e) {
+            return json; // parse() reports the syntax error with its position
+        } catch (TesseraException e) {
+            throw new TesseraException(name + ": " + e.getMessage());
+        }
     }
 
     /** Parses a config; {@code name} prefixes error messages, relative paths resolve against {@code base}. */

@@ -160,6 +160,44 @@ public final class TrainRun {
         }
     }
 
+    /** What {@link #writeText} wrote. */
+    public record TextSplit(Path train, Path heldOut, int trainDocs, int heldOutDocs, long trainChars, long heldOutChars) {}
+
+    /**
+     * Writes the run's documents as UTF-8 text, split exactly as {@link #run} splits them (same documents, same
+     * held-out choice): {@code dir/train.txt} and {@code dir/heldout.txt}, each document followed by a line
+     * holding only {@code <|endoftext|>} (the text format's default separator, and a special token of the
+     * tokenizer trainer, so it is never counted as words). For training a tokenizer on exactly the training
+     * documents and scoring the held-out ones with {@code tessera eval --separator}. Needs no tokenizer; a
+     * document that is blank is left out as in training. Files are written to a temporary name and renamed.
+     */
+    public static TextSplit writeText(RunConfig rc, Path dir) {
+        List<String> texts = rc.format.equals("brown") ? BrownCorpus.documents(rc.corpus) : Corpus.texts(rc.corpus, rc.separator);
+        List<String> docs = new ArrayList<>();
+        for (String t : texts) if (!t.isBlank()) docs.add(t.strip());
+        if (docs.isEmpty()) throw new TesseraException("corpus " + rc.corpus + ": no text (every document is empty)");
+        boolean[] held = Corpus.heldOutMask(docs.size(), rc.heldOut, rc.train.seed);
+        StringBuilder tr = new StringBuilder(), ho = new StringBuilder();
+        int nt = 0, nh = 0;
+        for (int i = 0; i < docs.size(); i++) {
+            StringBuilder sb = held[i] ? ho : tr;
+            sb.append(docs.get(i)).append("\n<|endoftext|>\n");
+            if (held[i]) nh++; else nt++;
+        }
+        Path trainTxt = dir.resolve("train.txt"), heldTxt = dir.resolve("heldout.txt");
+        try {
+            Files.createDirectories(dir);
+            for (var e : List.of(Map.entry(trainTxt, tr), Map.entry(heldTxt, ho))) {
+                Path tmp = e.getKey().resolveSibling(e.getKey().getFileName() + ".tmp");
+                Files.writeString(tmp, e.getValue(), StandardCharsets.UTF_8);
+                Files.move(tmp, e.getKey(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            }
+        } catch (IOException e) {
+            throw new TesseraException(dir + ": cannot write: " + e.getMessage());
+        }
+        return new TextSplit(trainTxt, heldTxt, nt, nh, tr.length(), ho.length());
+    }
+
     static void writeCurves(Path ck, List<LossPlot.Point> train, List<LossPlot.Point> held) {
         StringBuilder sb = new StringBuilder("step,train_loss,heldout_loss\n");
         int h = 0;

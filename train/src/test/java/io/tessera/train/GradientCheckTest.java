@@ -153,8 +153,17 @@ class GradientCheckTest {
 
     @Test
     void attentionWithDocumentMaskAndGroupedHeads() {
+        attention(4);  // shorter than a vector: the scalar tail only
+    }
+
+    @Test
+    void attentionWithVectorLanesAndTail() {
+        attention(40); // 2 x 16 + 8 lanes (AVX-512), 5 x 8 (AVX2): vector loops and, on AVX-512, the tail
+    }
+
+    private void attention(int hd) {
         SplittableRandom r = new SplittableRandom(4);
-        int rows = 2, T = 6, heads = 4, kvHeads = 2, hd = 4, n = rows * T;
+        int rows = 2, T = 6, heads = 4, kvHeads = 2, n = rows * T;
         int[] pos = {0, 1, 2, 0, 1, 2, /* row 2 */ 0, 1, 2, 3, 4, 0};
         float[] q = gaussian(r, n * heads * hd, 1), k = gaussian(r, n * kvHeads * hd, 1), v = gaussian(r, n * kvHeads * hd, 1);
         float[] proj = gaussian(r, n * heads * hd, 1);
