@@ -67,8 +67,9 @@ final class TrainCommand implements Callable<Integer> {
         if (progress[0] != null) progress[0].finish();
         String held = Double.isNaN(r.heldOutLoss()) ? "no held-out set"
                 : String.format(Locale.ROOT, "held-out loss %.4f (perplexity %.2f)", r.heldOutLoss(), Math.exp(r.heldOutLoss()));
-        Main.ERR.printf(Locale.ROOT, "done: step %d, train loss %.4f, %s, %s in %s%n",
-                r.step(), r.trainLoss(), held, r.checkpoint(), Progress.duration((System.nanoTime() - t0) / 1e9));
+        String trained = Double.isNaN(r.trainLoss()) ? "no steps left to train" : String.format(Locale.ROOT, "train loss %.4f", r.trainLoss());
+        Main.ERR.printf(Locale.ROOT, "done: step %d, %s, %s, %s in %s%n",
+                r.step(), trained, held, r.checkpoint(), Progress.duration((System.nanoTime() - t0) / 1e9));
         Main.ERR.println("loss plot: " + r.plot());
         return 0;
     }
