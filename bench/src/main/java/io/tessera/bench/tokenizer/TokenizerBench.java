@@ -24,7 +24,7 @@ import java.util.function.ToIntFunction;
  * shared corpora, in one run. The contenders of a tokenizer take turns round by round (Tessera, HF,
  * jtokkit, Tessera, HF, jtokkit, ...) so a burst of load on a shared machine hits them alike. Prints
  * MB/s (UTF-8 input bytes per second, best of the rounds), the median (and range) of the per-round
- * speed ratios, Java heap bytes allocated per MB encoded (the Rust side's allocations are not
+ * speed ratios (and their median on thread CPU time), Java heap bytes allocated per MB encoded (the Rust side's allocations are not
  * visible), and the load average before and after.
  *
  * <pre>
@@ -115,8 +115,8 @@ public final class TokenizerBench {
         System.out.printf(Locale.ROOT, "%nload average after: %s%n", loadAverage());
     }
 
-    /** One timed pass over the sample: seconds and Java heap bytes allocated. */
-    record Round(double sec, long alloc) {}
+    /** One timed pass over the sample: wall seconds, this thread's CPU seconds and Java heap bytes allocated. */
+    record Round(double sec, double cpu, long alloc) {}
 
     static volatile long sink;
 
@@ -130,10 +130,11 @@ public final class TokenizerBench {
             for (int e = 0; e < encoders.size(); e++) {
                 ToIntFunction<String> enc = encoders.get(e);
                 long a0 = mx.getCurrentThreadAllocatedBytes();
+                long c0 = mx.getCurrentThreadCpuTime();
                 long t0 = System.nanoTime();
                 for (String l : lines) s += enc.applyAsInt(l);
                 double sec = (System.nanoTime() - t0) / 1e9;
-                out[e][r] = new Round(sec, mx.getCurrentThreadAllocatedBytes() - a0);
+                out[e][r] = new Round(sec, (mx.getCurrentThreadCpuTime() - c0) / 1e9, mx.getCurrentThreadAllocatedBytes() - a0);
             }
         }
         sink = s;
@@ -153,14 +154,25 @@ public final class TokenizerBench {
         return b.alloc() / (bytes / 1e6);
     }
 
-    /** Median of the per-round speed ratios of {@code a} over {@code b}, with their range. */
+    /**
+     * Median of the per-round speed ratios of {@code a} over {@code b}, with their range, on wall time;
+     * then the median on thread CPU time, which time spent descheduled by other load does not inflate.
+     */
     static String ratios(Round[] a, Round[] b) {
-        double[] q = new double[a.length];
-        for (int i = 0; i < a.length; i++) q[i] = b[i].sec() / a[i].sec();
+        double[] q = new double[a.length], c = new double[a.length];
+        for (int i = 0; i < a.length; i++) {
+            q[i] = b[i].sec() / a[i].sec();
+            c[i] = b[i].cpu() / a[i].cpu();
+        }
+        Arrays.sort(q);
+        return String.format(Locale.ROOT, "%.2fx (%.2f-%.2f; CPU %.2fx)", median(q), q[0], q[q.length - 1], median(c));
+    }
+
+    static double median(double[] v) {
+        double[] q = v.clone();
         Arrays.sort(q);
         int n = q.length;
-        double med = n % 2 == 1 ? q[n / 2] : (q[n / 2 - 1] + q[n / 2]) / 2;
-        return String.format(Locale.ROOT, "%.2fx (%.2f-%.2f)", med, q[0], q[n - 1]);
+        return n % 2 == 1 ? q[n / 2] : (q[n / 2 - 1] + q[n / 2]) / 2;
     }
 
     static String loadAverage() {
