@@ -16,6 +16,13 @@ public final class Parallel implements AutoCloseable {
         void run(int from, int to);
     }
 
+    /**
+     * How long a waiting thread spins before it parks. Counted in time, not iterations: a PAUSE takes from
+     * a few to a hundred cycles depending on the CPU, and waking a parked thread costs tens of microseconds
+     * to milliseconds on a VM, more than a small model spends on a whole layer.
+     */
+    private static final long SPIN_NANOS = 2_000_000;
+
     private final int threads;
     private final Thread[] workers;
     private final AtomicInteger pending = new AtomicInteger();
@@ -56,9 +63,9 @@ public final class Parallel implements AutoCloseable {
         generation++;
         for (Thread w : workers) LockSupport.unpark(w);
         runChunk(0, task, n);
-        int spins = 0;
+        long spinUntil = System.nanoTime() + SPIN_NANOS;
         while (pending.get() > 0) {
-            if (++spins < 20_000) Thread.onSpinWait();
+            if (System.nanoTime() < spinUntil) Thread.onSpinWait();
             else LockSupport.park(this);
         }
         this.task = null;
@@ -80,9 +87,9 @@ public final class Parallel implements AutoCloseable {
     private void workerLoop(int index) {
         long seen = 0;
         while (!closed) {
-            int spins = 0;
+            long spinUntil = System.nanoTime() + SPIN_NANOS;
             while (generation == seen && !closed) {
-                if (++spins < 20_000) Thread.onSpinWait();
+                if (System.nanoTime() < spinUntil) Thread.onSpinWait();
                 else LockSupport.park(this);
             }
             if (closed) return;

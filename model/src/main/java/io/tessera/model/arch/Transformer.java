@@ -213,15 +213,20 @@ public final class Transformer {
         for (int i = 0; i < n; i++) t.prepare(xs[i], 0, in[i]);
         MatTask m = s.matTask;
         m.set(t, null, null, in, n, out);
-        s.parallel.forRange(t.rows(), m);
+        if ((long) t.rows() * t.cols() * n < PARALLEL_MIN_WEIGHTS) m.run(0, t.rows());
+        else s.parallel.forRange(t.rows(), m);
     }
 
     private void matvec(State s, WeightTensor t, float[] x, float[] out) {
         PreparedInput in = t.prepare(x, 0, s.input(t));
         MatTask m = s.matTask;
         m.set(t, in, out, null, 0, null);
-        s.parallel.forRange(t.rows(), m);
+        if ((long) t.rows() * t.cols() < PARALLEL_MIN_WEIGHTS) m.run(0, t.rows());
+        else s.parallel.forRange(t.rows(), m);
     }
+
+    /** Below this many weights a product runs on the calling thread: waking the pool costs more than it saves. */
+    static final long PARALLEL_MIN_WEIGHTS = 1L << 20;
 
     /** The rows [from, to) of a matvec or matmul; one reused instance per state, so that a token allocates nothing. */
     static final class MatTask implements Parallel.RangeTask {
