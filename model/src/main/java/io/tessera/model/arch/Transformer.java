@@ -47,7 +47,10 @@ public final class Transformer {
         public final float[] logits = new float[c.vocabSize()];
         final float[] ropeCos = new float[c.ropeDim() / 2];
         final float[] ropeSin = new float[c.ropeDim() / 2];
-        final Map<Long, PreparedInput> inputs = new HashMap<>();
+        io.tessera.model.gguf.GGMLType[] inputTypes = new io.tessera.model.gguf.GGMLType[8];
+        int[] inputCols = new int[8];
+        PreparedInput[] inputBuffers = new PreparedInput[8];
+        int inputCount;
         final Map<Long, PreparedInput[]> batchInputs = new HashMap<>();
         float[][] bx, bxb, bxb2, bq, bk, bv, batt, bhb, bhb2; // [token][...] for batched prompt processing
         public final KVCache cache;
@@ -77,16 +80,28 @@ public final class Transformer {
 
         PreparedInput[] batchInput(WeightTensor t) {
             long key = ((long) t.type().ordinal() << 32) | t.cols();
-            return batchInputs.computeIfAbsent(key, k2 -> {
-                PreparedInput[] a = new PreparedInput[bx.length];
+            PreparedInput[] a = batchInputs.get(key);
+            if (a == null) {
+                a = new PreparedInput[bx.length];
                 for (int i = 0; i < a.length; i++) a[i] = t.newInput();
-                return a;
-            });
+                batchInputs.put(key, a);
+            }
+            return a;
         }
 
+        /** The reusable input buffer for t's (type, row length); a linear scan of a few entries, so no boxing per token. */
         PreparedInput input(WeightTensor t) {
-            long key = ((long) t.type().ordinal() << 32) | t.cols();
-            return inputs.computeIfAbsent(key, k2 -> t.newInput());
+            for (int i = 0; i < inputCount; i++) {
+                if (inputTypes[i] == t.type() && inputCols[i] == t.cols()) return inputBuffers[i];
+            }
+            if (inputCount == inputBuffers.length) {
+                inputTypes = java.util.Arrays.copyOf(inputTypes, inputCount * 2);
+                inputCols = java.util.Arrays.copyOf(inputCols, inputCount * 2);
+                inputBuffers = java.util.Arrays.copyOf(inputBuffers, inputCount * 2);
+            }
+            inputTypes[inputCount] = t.type();
+            inputCols[inputCount] = t.cols();
+            return inputBuffers[inputCount++] = t.newInput();
         }
     }
 
