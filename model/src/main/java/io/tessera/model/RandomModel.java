@@ -8,7 +8,9 @@ import io.tessera.model.gguf.GGUFWriter;
 import io.tessera.model.tensor.Quantizer;
 
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.stream.IntStream;
 
@@ -185,6 +187,14 @@ public final class RandomModel {
             }
             return;
         }
+        w.putAll(syntheticVocabulary(vocab));
+    }
+
+    /**
+     * A synthetic SentencePiece-style vocabulary as GGUF tokenizer metadata: {@code <unk>}, {@code <s>},
+     * {@code </s>}, the 256 byte tokens, then filler pieces ("▁e", "▁t", ...) with decreasing scores.
+     */
+    public static Map<String, GGUFValue> syntheticVocabulary(int vocab) {
         String[] tokens = new String[vocab];
         float[] scores = new float[vocab];
         int[] types = new int[vocab];
@@ -204,14 +214,16 @@ public final class RandomModel {
             scores[i] = -i;
             types[i] = 1;
         }
-        w.put("tokenizer.ggml.model", "llama");
-        w.put("tokenizer.ggml.tokens", GGUFValue.of(tokens));
-        w.put("tokenizer.ggml.scores", GGUFValue.of(scores));
-        w.put("tokenizer.ggml.token_type", GGUFValue.of(types));
-        w.put("tokenizer.ggml.bos_token_id", 1);
-        w.put("tokenizer.ggml.eos_token_id", 2);
-        w.put("tokenizer.ggml.unknown_token_id", 0);
-        w.put("tokenizer.ggml.add_bos_token", true);
-        w.put("tokenizer.ggml.add_eos_token", false);
+        Map<String, GGUFValue> m = new LinkedHashMap<>();
+        m.put("tokenizer.ggml.model", GGUFValue.of("llama"));
+        m.put("tokenizer.ggml.tokens", GGUFValue.of(tokens));
+        m.put("tokenizer.ggml.scores", GGUFValue.of(scores));
+        m.put("tokenizer.ggml.token_type", GGUFValue.of(types));
+        m.put("tokenizer.ggml.bos_token_id", GGUFValue.ofUInt32(1));
+        m.put("tokenizer.ggml.eos_token_id", GGUFValue.ofUInt32(2));
+        m.put("tokenizer.ggml.unknown_token_id", GGUFValue.ofUInt32(0));
+        m.put("tokenizer.ggml.add_bos_token", GGUFValue.of(true));
+        m.put("tokenizer.ggml.add_eos_token", GGUFValue.of(false));
+        return m;
     }
 }

@@ -1,5 +1,6 @@
 package io.tessera.train;
 
+import io.tessera.model.RandomModel;
 import io.tessera.model.Model;
 import io.tessera.model.Parallel;
 import io.tessera.model.Session;
@@ -62,7 +63,7 @@ class InferenceAgreementTest {
             logits = m.logits().clone();
         }
         Path gguf = dir.resolve("m.gguf");
-        Checkpoint.writeModel(gguf, c, p, TestVocab.metadata(c.vocab), GGMLType.F32, 0);
+        Checkpoint.writeModel(gguf, c, p, RandomModel.syntheticVocabulary(c.vocab), GGMLType.F32, 0);
         try (Model model = Model.load(gguf)) {
             assertThat(model.config().vocabSize()).isEqualTo(c.vocab);
             double[][] ref = reference(model, tokens);

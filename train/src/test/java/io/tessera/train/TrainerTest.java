@@ -1,5 +1,6 @@
 package io.tessera.train;
 
+import io.tessera.model.RandomModel;
 import io.tessera.TesseraException;
 import io.tessera.model.Model;
 import io.tessera.model.Session;
@@ -93,7 +94,7 @@ class TrainerTest {
         Path ck = dir.resolve("model.gguf");
         float[][] straight;
         try (Trainer t = new Trainer(c, data)) {
-            t.checkpointEvery(4, ck, TestVocab.metadata(300), GGMLType.F32);
+            t.checkpointEvery(4, ck, RandomModel.syntheticVocabulary(300), GGMLType.F32);
             t.train(4, null);
             t.train(4, null); // overwrites the checkpoint at step 8
             assertThat(t.step()).isEqualTo(8);
@@ -126,7 +127,7 @@ class TrainerTest {
         Dataset data = Dataset.pack(cycles(20, 9, 260, 8, 40), c.seqLen, 0);
         try (Trainer t = new Trainer(c, data)) {
             t.train(3, null);
-            t.checkpointEvery(0, null, TestVocab.metadata(300), GGMLType.F16);
+            t.checkpointEvery(0, null, RandomModel.syntheticVocabulary(300), GGMLType.F16);
             t.save(dir.resolve("f16.gguf"));
             t.checkpointEvery(0, null, null, GGMLType.F32);
             t.save(dir.resolve("f32.gguf"));
@@ -147,7 +148,7 @@ class TrainerTest {
         Dataset data = Dataset.pack(cycles(20, 9, 260, 8, 40), c.seqLen, 0);
         Path ck = dir.resolve("model.gguf");
         try (Trainer t = new Trainer(c, data)) {
-            t.checkpointEvery(2, ck, TestVocab.metadata(300), GGMLType.F32);
+            t.checkpointEvery(2, ck, RandomModel.syntheticVocabulary(300), GGMLType.F32);
             t.train(2, null);
             byte[] before = Files.readAllBytes(ck);
             t.params().layers[0].wq().w[5] = Float.NaN; // a corrupted weight makes the loss NaN
@@ -170,7 +171,7 @@ class TrainerTest {
         Dataset data = Dataset.pack(cycles(20, 9, 260, 8, 40), c.seqLen, 0);
         Path a = dir.resolve("a.gguf"), b = dir.resolve("b.gguf");
         try (Trainer t = new Trainer(c, data)) {
-            t.checkpointEvery(0, null, TestVocab.metadata(300), GGMLType.F32);
+            t.checkpointEvery(0, null, RandomModel.syntheticVocabulary(300), GGMLType.F32);
             t.save(a);
             t.train(1, null);
             t.save(b);
