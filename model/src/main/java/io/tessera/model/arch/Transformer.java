@@ -121,18 +121,7 @@ public final class Transformer {
             matvec(s, L.wq(), s.xb, s.q);
             matvec(s, L.wk(), s.xb, s.k);
             matvec(s, L.wv(), s.xb, s.v);
-            if (L.bq() != null) {
-                add(s.q, L.bq());
-                add(s.k, L.bk());
-                add(s.v, L.bv());
-            }
-            if (L.qNorm() != null) {
-                for (int h = 0; h < c.heads(); h++) rmsnormInPlace(s.q, h * c.headDim(), L.qNorm(), c.headDim(), c.rmsEps());
-                for (int h = 0; h < c.kvHeads(); h++) rmsnormInPlace(s.k, h * c.headDim(), L.kNorm(), c.headDim(), c.rmsEps());
-            }
-            for (int h = 0; h < c.heads(); h++) rope(s, s.q, h * c.headDim());
-            for (int h = 0; h < c.kvHeads(); h++) rope(s, s.k, h * c.headDim());
-            s.cache.store(l, pos, s.k, s.v);
+            positionQKV(s, L, l, pos, s.q, s.k, s.v);
             attention(s, l, pos, s.q, s.att);
             matvec(s, L.wo(), s.att, s.xb2);
             add(s.x, s.xb2);
@@ -140,11 +129,7 @@ public final class Transformer {
             rmsnorm(s.xb, s.x, L.ffnNorm(), dim, c.rmsEps());
             matvec(s, L.wGate(), s.xb, s.hb);
             matvec(s, L.wUp(), s.xb, s.hb2);
-            float[] hb = s.hb, hb2 = s.hb2;
-            for (int i = 0; i < c.ffnDim(); i++) {
-                float g = hb[i];
-                hb[i] = g / (1.0f + (float) Math.exp(-g)) * hb2[i];
-            }
+            swiglu(s.hb, s.hb2);
             matvec(s, L.wDown(), s.hb, s.xb2);
             add(s.x, s.xb2);
         }
@@ -178,20 +163,8 @@ public final class Transformer {
             matmul(s, L.wk(), s.bxb, n, s.bk);
             matmul(s, L.wv(), s.bxb, n, s.bv);
             for (int t = 0; t < n; t++) {
-                float[] q = s.bq[t], k = s.bk[t], v = s.bv[t];
-                if (L.bq() != null) {
-                    add(q, L.bq());
-                    add(k, L.bk());
-                    add(v, L.bv());
-                }
-                if (L.qNorm() != null) {
-                    for (int h = 0; h < c.heads(); h++) rmsnormInPlace(q, h * c.headDim(), L.qNorm(), c.headDim(), c.rmsEps());
-                    for (int h = 0; h < c.kvHeads(); h++) rmsnormInPlace(k, h * c.headDim(), L.kNorm(), c.headDim(), c.rmsEps());
-                }
                 ropeAngles(s, pos0 + t);
-                for (int h = 0; h < c.heads(); h++) rope(s, q, h * c.headDim());
-                for (int h = 0; h < c.kvHeads(); h++) rope(s, k, h * c.headDim());
-                s.cache.store(l, pos0 + t, k, v);
+                positionQKV(s, L, l, pos0 + t, s.bq[t], s.bk[t], s.bv[t]);
             }
             AttentionTask a = s.attentionTask;
             a.layer = l;
@@ -206,13 +179,7 @@ public final class Transformer {
             for (int t = 0; t < n; t++) rmsnorm(s.bxb[t], s.bx[t], L.ffnNorm(), dim, c.rmsEps());
             matmul(s, L.wGate(), s.bxb, n, s.bhb);
             matmul(s, L.wUp(), s.bxb, n, s.bhb2);
-            for (int t = 0; t < n; t++) {
-                float[] hb = s.bhb[t], hb2 = s.bhb2[t];
-                for (int i = 0; i < c.ffnDim(); i++) {
-                    float g = hb[i];
-                    hb[i] = g / (1.0f + (float) Math.exp(-g)) * hb2[i];
-                }
-            }
+            for (int t = 0; t < n; t++) swiglu(s.bhb[t], s.bhb2[t]);
             matmul(s, L.wDown(), s.bhb, n, s.bxb2);
             for (int t = 0; t < n; t++) add(s.bx[t], s.bxb2[t]);
         }
@@ -220,6 +187,33 @@ public final class Transformer {
         if (logits) {
             rmsnorm(s.xb, s.x, w.outputNorm, dim, c.rmsEps());
             matvec(s, w.output, s.xb, s.logits);
+        }
+    }
+
+    /**
+     * One token's q, k, v after their projections: biases, per-head q/k norms, rope (angles already set for
+     * {@code pos} by {@link #ropeAngles}), then k and v into the cache.
+     */
+    private void positionQKV(State s, Weights.Layer L, int layer, int pos, float[] q, float[] k, float[] v) {
+        if (L.bq() != null) {
+            add(q, L.bq());
+            add(k, L.bk());
+            add(v, L.bv());
+        }
+        if (L.qNorm() != null) {
+            for (int h = 0; h < c.heads(); h++) rmsnormInPlace(q, h * c.headDim(), L.qNorm(), c.headDim(), c.rmsEps());
+            for (int h = 0; h < c.kvHeads(); h++) rmsnormInPlace(k, h * c.headDim(), L.kNorm(), c.headDim(), c.rmsEps());
+        }
+        for (int h = 0; h < c.heads(); h++) rope(s, q, h * c.headDim());
+        for (int h = 0; h < c.kvHeads(); h++) rope(s, k, h * c.headDim());
+        s.cache.store(layer, pos, k, v);
+    }
+
+    /** hb = silu(hb) * hb2, the SwiGLU gate. */
+    private void swiglu(float[] hb, float[] hb2) {
+        for (int i = 0; i < c.ffnDim(); i++) {
+            float g = hb[i];
+            hb[i] = g / (1.0f + (float) Math.exp(-g)) * hb2[i];
         }
     }
 
@@ -412,19 +406,20 @@ public final class Transformer {
     }
 
     static void rmsnorm(float[] out, float[] x, float[] weight, int n, float eps) {
-        double sum = 0;
-        for (int i = 0; i < n; i++) sum += (double) (x[i] * x[i]);
-        float mean = (float) (sum / n);
-        float scale = 1.0f / (float) Math.sqrt(mean + eps);
-        for (int i = 0; i < n; i++) out[i] = (x[i] * scale) * weight[i];
+        rmsnorm(out, 0, x, 0, weight, n, eps);
     }
 
     static void rmsnormInPlace(float[] x, int off, float[] weight, int n, float eps) {
+        rmsnorm(x, off, x, off, weight, n, eps);
+    }
+
+    /** ggml's RMSNorm: the sum of squares in double, then the weight multiplied in a separate step. */
+    private static void rmsnorm(float[] out, int outOff, float[] x, int xOff, float[] weight, int n, float eps) {
         double sum = 0;
-        for (int i = 0; i < n; i++) sum += (double) (x[off + i] * x[off + i]);
+        for (int i = 0; i < n; i++) sum += (double) (x[xOff + i] * x[xOff + i]);
         float mean = (float) (sum / n);
         float scale = 1.0f / (float) Math.sqrt(mean + eps);
-        for (int i = 0; i < n; i++) x[off + i] = (x[off + i] * scale) * weight[i];
+        for (int i = 0; i < n; i++) out[outOff + i] = (x[xOff + i] * scale) * weight[i];
     }
 
     private static void add(float[] x, float[] y) {
