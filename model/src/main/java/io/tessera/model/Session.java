@@ -14,6 +14,9 @@ public final class Session implements AutoCloseable {
     private final Parallel parallel;
     private final int contextLength;
     private int position;
+    // the speculative tree after position: node i sits in KV slot position + i
+    private int[] treeTokens = new int[0], treeParents = new int[0], treeDepths = new int[0];
+    private int treeSize;
 
     Session(Model model, int contextLength, int threads) {
         this.model = model;
@@ -35,6 +38,7 @@ public final class Session implements AutoCloseable {
      */
     public float[] prefill(int[] tokens) {
         if (tokens.length == 0) throw new TesseraException("prefill: no tokens");
+        treeSize = 0;
         checkRoom(tokens.length);
         for (int token : tokens) checkToken(token);
         for (int i = 0; i < tokens.length; i += Transformer.BATCH) {
@@ -47,6 +51,7 @@ public final class Session implements AutoCloseable {
 
     /** Appends one token and returns the next-token logits (a view overwritten by the next call). */
     public float[] decode(int token) {
+        treeSize = 0;
         checkRoom(1);
         checkToken(token);
         transformer.forward(state, token, position, true);
@@ -54,12 +59,91 @@ public final class Session implements AutoCloseable {
         return state.logits;
     }
 
+    /**
+     * Appends nodes to the speculative token tree that hangs after the committed sequence, and returns each new
+     * node's next-token logits (fresh arrays). {@code parents[i]} is the index of node i's parent in the tree
+     * (nodes are numbered from 0 in the order added), or -1 for a node that directly follows the committed
+     * sequence; a parent must come before its child. All the new nodes run as one batched pass of the model,
+     * each attending to the committed sequence and its own ancestors only (a tree attention mask); a node's
+     * logits are bit for bit those of {@link #decode} along its path. Nothing is committed until
+     * {@link #commitPath}; {@link #discardTree} drops the tree.
+     */
+    public float[][] extendTree(int[] tokens, int[] parents) {
+        if (tokens.length != parents.length) {
+            throw new IllegalArgumentException(tokens.length + " tree tokens but " + parents.length + " parents");
+        }
+        int n = tokens.length;
+        if (n == 0) return new float[0][];
+        checkRoom(treeSize + n);
+        if (treeTokens.length < treeSize + n) {
+            int cap = Math.max(treeSize + n, treeTokens.length * 2);
+            treeTokens = java.util.Arrays.copyOf(treeTokens, cap);
+            treeParents = java.util.Arrays.copyOf(treeParents, cap);
+            treeDepths = java.util.Arrays.copyOf(treeDepths, cap);
+        }
+        for (int i = 0; i < n; i++) {
+            int node = treeSize + i, parent = parents[i];
+            checkToken(tokens[i]);
+            if (parent < -1 || parent >= node) {
+                throw new IllegalArgumentException("tree node " + node + ": parent " + parent + " is not an earlier node or -1");
+            }
+            treeTokens[node] = tokens[i];
+            treeParents[node] = parent;
+            treeDepths[node] = parent < 0 ? 0 : treeDepths[parent] + 1;
+        }
+        int vocab = model.config().vocabSize();
+        float[][] logits = new float[n][vocab];
+        for (int i = 0; i < n; i += Transformer.BATCH) {
+            int m = Math.min(Transformer.BATCH, n - i);
+            int[] slots = new int[m], rope = new int[m];
+            int[][] ancestors = new int[m][];
+            for (int j = 0; j < m; j++) {
+                int node = treeSize + i + j;
+                slots[j] = position + node;
+                rope[j] = position + treeDepths[node];
+                int[] a = new int[treeDepths[node] + 1];
+                for (int k = a.length - 1, p = node; k >= 0; k--, p = treeParents[p]) a[k] = position + p;
+                ancestors[j] = a;
+            }
+            transformer.forwardTree(state, tokens, i, m, slots, rope, position, ancestors,
+                    java.util.Arrays.copyOfRange(logits, i, i + m));
+        }
+        treeSize += n;
+        return logits;
+    }
+
+    /** Nodes in the speculative tree. */
+    public int treeSize() { return treeSize; }
+
+    /**
+     * Keeps one root-to-node path of the speculative tree as the continuation of the sequence (its KV entries
+     * move into place) and drops the rest of the tree. {@code path} lists node indices, each the parent of the
+     * next, the first a root (parent -1); an empty path keeps nothing.
+     */
+    public void commitPath(int[] path) {
+        for (int i = 0; i < path.length; i++) {
+            int node = path[i];
+            if (node < 0 || node >= treeSize || treeParents[node] != (i == 0 ? -1 : path[i - 1])) {
+                throw new IllegalArgumentException("commitPath: node " + node + " at step " + i + " does not continue the path");
+            }
+        }
+        for (int i = 0; i < path.length; i++) {
+            if (path[i] != i) state.cache.move(position + path[i], position + i);
+        }
+        position += path.length;
+        treeSize = 0;
+    }
+
+    /** Drops the speculative tree. */
+    public void discardTree() { treeSize = 0; }
+
     /** Forgets every position from {@code newPosition} on (the KV entries are overwritten later). */
     public void rewind(int newPosition) {
         if (newPosition < 0 || newPosition > position) {
             throw new IllegalArgumentException("rewind to " + newPosition + " outside [0, " + position + "]");
         }
         position = newPosition;
+        treeSize = 0;
     }
 
     private void checkRoom(int n) {

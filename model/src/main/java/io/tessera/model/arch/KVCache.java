@@ -52,6 +52,16 @@ public final class KVCache {
         for (int i = 0; i < kvDim; i++) kc[tile + i * TILE + lane] = Float.floatToFloat16(k[i]);
     }
 
+    /** Copies the key and value of position {@code from} to position {@code to}, in every layer. */
+    public void move(int from, int to) {
+        int ft = keyTile(from), fl = from % TILE, tt = keyTile(to), tl = to % TILE;
+        for (int l = 0; l < layers; l++) {
+            short[] kc = keys[l];
+            System.arraycopy(values[l], from * kvDim, values[l], to * kvDim, kvDim);
+            for (int i = 0; i < kvDim; i++) kc[tt + i * TILE + tl] = kc[ft + i * TILE + fl];
+        }
+    }
+
     /** Keys of {@code layer}, tiled: see {@link #keyTile}. */
     public short[] keys(int layer) { return keys[layer]; }
     /** Start of the key tile holding {@code pos}: element {@code j} of the key at position p is at {@code keyTile(p) + j * TILE + p % TILE}. */

@@ -53,11 +53,15 @@ public final class Transformer {
         int inputCount;
         final Map<Long, PreparedInput[]> batchInputs = new HashMap<>();
         float[][] bx, bxb, bxb2, bq, bk, bv, batt, bhb, bhb2; // [token][...] for batched prompt processing
+        int[] slot, rope, visiblePrefix;  // per batch row: KV slot, rope position, attends to [0, visiblePrefix)
+        int[][] visibleExtra;             // ... then to these slots (null for none)
         public final KVCache cache;
         final Parallel parallel;
         final AttentionTask attentionTask = new AttentionTask(this);
         final MatTask matTask = new MatTask();
         final float[][] qRows = new float[1][], attRows = new float[1][];
+        final int[] onePrefix = new int[1];
+        final int[][] noExtra = new int[1][];
 
         State(int contextLength, Parallel parallel) {
             this.cache = new KVCache(c.layers(), c.kvDim(), contextLength);
@@ -75,6 +79,10 @@ public final class Transformer {
             batt = new float[n][c.qDim()];
             bhb = new float[n][c.ffnDim()];
             bhb2 = new float[n][c.ffnDim()];
+            slot = new int[n];
+            rope = new int[n];
+            visiblePrefix = new int[n];
+            visibleExtra = new int[n][];
             batchInputs.clear();
         }
 
@@ -153,7 +161,45 @@ public final class Transformer {
             return;
         }
         s.ensureBatch(n);
-        s.cache.ensureCapacity(pos0 + n);
+        for (int t = 0; t < n; t++) {
+            s.slot[t] = s.rope[t] = pos0 + t;
+            s.visiblePrefix[t] = pos0 + t + 1;
+            s.visibleExtra[t] = null;
+        }
+        forwardRows(s, tokens, from, n);
+        System.arraycopy(s.bx[n - 1], 0, s.x, 0, c.dim());
+        if (logits) {
+            rmsnorm(s.xb, s.x, w.outputNorm, c.dim(), c.rmsEps());
+            matvec(s, w.output, s.xb, s.logits);
+        }
+    }
+
+    /**
+     * Runs {@code n} nodes of a token tree as one batch (speculative verification). Node {@code t} is stored in
+     * KV slot {@code slots[t]}, rotated for position {@code ropePositions[t]}, and attends to the positions
+     * {@code [0, prefix)} followed by the slots {@code ancestors[t]} (ascending, ending with its own slot).
+     * For a node whose ancestors fill the slots right after the prefix this is {@link #forward} at that
+     * position, bit for bit. Writes every node's next-token logits to {@code logits[t]}.
+     */
+    public void forwardTree(State s, int[] tokens, int from, int n, int[] slots, int[] ropePositions, int prefix,
+                            int[][] ancestors, float[][] logits) {
+        s.ensureBatch(n);
+        for (int t = 0; t < n; t++) {
+            s.slot[t] = slots[t];
+            s.rope[t] = ropePositions[t];
+            s.visiblePrefix[t] = prefix;
+            s.visibleExtra[t] = ancestors[t];
+        }
+        forwardRows(s, tokens, from, n);
+        for (int t = 0; t < n; t++) rmsnorm(s.bxb[t], s.bx[t], w.outputNorm, c.dim(), c.rmsEps());
+        matmul(s, w.output, s.bxb, n, logits);
+    }
+
+    /** The layers for the batch rows laid out in s.slot / s.rope / s.visible*: leaves each row's last hidden state in s.bx. */
+    private void forwardRows(State s, int[] tokens, int from, int n) {
+        int maxSlot = 0;
+        for (int t = 0; t < n; t++) maxSlot = Math.max(maxSlot, s.slot[t]);
+        s.cache.ensureCapacity(maxSlot + 1);
         int dim = c.dim();
         for (int t = 0; t < n; t++) w.tokenEmbedding.dequantizeRow(tokens[from + t], s.bx[t], 0);
         for (int l = 0; l < c.layers(); l++) {
@@ -163,13 +209,14 @@ public final class Transformer {
             matmul(s, L.wk(), s.bxb, n, s.bk);
             matmul(s, L.wv(), s.bxb, n, s.bv);
             for (int t = 0; t < n; t++) {
-                ropeAngles(s, pos0 + t);
-                positionQKV(s, L, l, pos0 + t, s.bq[t], s.bk[t], s.bv[t]);
+                ropeAngles(s, s.rope[t]);
+                positionQKV(s, L, l, s.slot[t], s.bq[t], s.bk[t], s.bv[t]);
             }
             AttentionTask a = s.attentionTask;
             a.layer = l;
-            a.pos0 = pos0;
             a.tokens = n;
+            a.prefix = s.visiblePrefix;
+            a.extra = s.visibleExtra;
             a.q = s.bq;
             a.out = s.batt;
             s.parallel.forRange(c.heads() * n, a);
@@ -182,11 +229,6 @@ public final class Transformer {
             for (int t = 0; t < n; t++) swiglu(s.bhb[t], s.bhb2[t]);
             matmul(s, L.wDown(), s.bhb, n, s.bxb2);
             for (int t = 0; t < n; t++) add(s.bx[t], s.bxb2[t]);
-        }
-        System.arraycopy(s.bx[n - 1], 0, s.x, 0, dim);
-        if (logits) {
-            rmsnorm(s.xb, s.x, w.outputNorm, dim, c.rmsEps());
-            matvec(s, w.output, s.xb, s.logits);
         }
     }
 
@@ -272,8 +314,10 @@ public final class Transformer {
     private void attention(State s, int layer, int pos, float[] q, float[] att) {
         AttentionTask a = s.attentionTask;
         a.layer = layer;
-        a.pos0 = pos;
         a.tokens = 1;
+        s.onePrefix[0] = pos + 1;
+        a.prefix = s.onePrefix;
+        a.extra = s.noExtra;
         a.q = s.qRows;
         a.out = s.attRows;
         s.qRows[0] = q;
@@ -281,10 +325,12 @@ public final class Transformer {
         s.parallel.forRange(c.heads(), a);
     }
 
-    /** Attention of {@code tokens} tokens at positions {@code pos0 ..}, every (head, token) pair a unit of parallel work. */
+    /** Attention of {@code tokens} batch rows (see State.visiblePrefix), every (head, row) pair a unit of parallel work. */
     final class AttentionTask implements Parallel.RangeTask {
         private final State s;
-        int layer, pos0, tokens;
+        int layer, tokens;
+        int[] prefix;
+        int[][] extra;
         float[][] q, out;
 
         AttentionTask(State s) {
@@ -296,7 +342,7 @@ public final class Transformer {
             AttentionScratch scratch = AttentionScratch.get(c.headDim(), s.cache.capacity());
             for (int u = from; u < to; u++) {
                 int h = u / tokens, t = u % tokens; // head-major: each thread gets whole heads, short and long contexts alike
-                attendHead(s.cache, layer, pos0 + t, h, q[t], out[t], scratch);
+                attendHead(s.cache, layer, prefix[t], extra[t], h, q[t], out[t], scratch);
             }
         }
     }
@@ -320,15 +366,18 @@ public final class Transformer {
 
     private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
 
-    /** One head of {@link #attention} for the token at {@code pos}: writes {@code att[h * headDim ..)}. */
-    private void attendHead(KVCache cache, int layer, int pos, int h, float[] q, float[] att, AttentionScratch a) {
+    /**
+     * One head of {@link #attention} over the positions [0, prefix) then the slots {@code extra} (ascending; may be
+     * null): writes {@code att[h * headDim ..)}.
+     */
+    private void attendHead(KVCache cache, int layer, int prefix, int[] extra, int h, float[] q, float[] att, AttentionScratch a) {
         int headDim = c.headDim();
         int kvDim = c.kvDim();
         int group = c.heads() / c.kvHeads();
         float scale = (float) (1.0 / Math.sqrt(headDim));
         short[] keys = cache.keys(layer);
         short[] values = cache.values(layer);
-        int n = pos + 1;
+        int n = extra == null || extra.length == 0 ? prefix : extra[extra.length - 1] + 1; // scores needed up to here
         int qo = h * headDim;
         int ko = (h / group) * headDim;
         float[] q16 = a.q16, kf = a.keys, scores = a.scores;
@@ -352,7 +401,9 @@ public final class Transformer {
         for (int i = 0; i < headDim; i++) acc[qo + i] = 0f;
         float max = Float.NEGATIVE_INFINITY;
         float sum = 0f;
-        for (int t = 0; t < n; t++) {
+        int visible = prefix + (extra == null ? 0 : extra.length);
+        for (int u = 0; u < visible; u++) {
+            int t = u < prefix ? u : extra[u - prefix];
             int base = t * kvDim + ko;
             float score = scores[t];
             float ms = 1f, vs = 1f;
