@@ -6,6 +6,10 @@ import io.tessera.model.Session;
 import io.tessera.tokenizer.StreamingDetokenizer;
 import io.tessera.tokenizer.Tokenizer;
 
+import io.tessera.generate.spec.Drafter;
+import io.tessera.generate.spec.Speculation;
+import io.tessera.generate.spec.SpeculativeDecoder;
+
 import java.util.Arrays;
 
 /**
@@ -33,6 +37,7 @@ public final class Generator {
     private boolean ignoreEos;
     private int threads = io.tessera.model.Parallel.defaultThreads();
     private int contextLength;
+    private Speculation speculation;
 
     public Generator(Model model) {
         this.model = model;
@@ -44,6 +49,9 @@ public final class Generator {
     public Generator threads(int n) { this.threads = n; return this; }
     /** KV cache size in tokens; 0 (the default) means the model's trained context length. */
     public Generator contextLength(int n) { this.contextLength = n; return this; }
+
+    /** Speculative decoding in the given mode (null: plain decoding); the output distribution is unchanged. */
+    public Generator speculation(Speculation s) { this.speculation = s; return this; }
 
     /** Generates from {@code prompt}, streaming complete UTF-8 text to {@code onText} as it is produced. */
     public GenerationResult generate(String prompt, java.util.function.Consumer<String> onText) {
@@ -66,6 +74,7 @@ public final class Generator {
 
     /** Continues from already-tokenized input in a caller-owned session. */
     public GenerationResult run(Session session, int[] promptTokens, TextSink onText) {
+        if (speculation != null) return runSpeculative(session, promptTokens, onText);
         Tokenizer tokenizer = model.tokenizer();
         Sampler sampler = new Sampler(samplerConfig);
         // primed with the prompt so that the text streamed is exactly decode(prompt + output) - decode(prompt)
@@ -105,5 +114,43 @@ public final class Generator {
         long t2 = System.nanoTime();
         int[] tokens = Arrays.copyOfRange(history, promptTokens.length, length);
         return new GenerationResult(promptTokens, tokens, text.toString(), stop, t1 - t0, t2 - t1);
+    }
+
+    private GenerationResult runSpeculative(Session session, int[] promptTokens, TextSink onText) {
+        Tokenizer tokenizer = model.tokenizer();
+        StreamingDetokenizer detok = tokenizer.streamingDetokenizer(false);
+        for (int t : promptTokens) detok.feed(t);
+        int[] out = new int[Math.max(0, maxTokens)];
+        int generated = 0;
+        StringBuilder text = new StringBuilder();
+        String stop = "length";
+        try (Drafter drafter = speculation.newDrafter(model, samplerConfig, threads, session.contextLength())) {
+            SpeculativeDecoder decoder = new SpeculativeDecoder(session, drafter, samplerConfig);
+            long t0 = System.nanoTime();
+            decoder.start(promptTokens);
+            long t1 = System.nanoTime();
+            steps:
+            while (generated < maxTokens) {
+                if (!decoder.hasRoom()) { stop = "context"; break; }
+                for (int token : decoder.step()) {
+                    out[generated++] = token;
+                    if (!ignoreEos && tokenizer.isEog(token)) { stop = "eos"; break steps; }
+                    String piece = detok.feed(token);
+                    if (!piece.isEmpty()) {
+                        text.append(piece);
+                        if (!onText.accept(piece)) { stop = "stopped"; break steps; }
+                    }
+                    if (generated == maxTokens) break steps;
+                }
+            }
+            String rest = detok.flush();
+            if (!rest.isEmpty()) {
+                text.append(rest);
+                onText.accept(rest);
+            }
+            long t2 = System.nanoTime();
+            return new GenerationResult(promptTokens, Arrays.copyOf(out, generated), text.toString(), stop, t1 - t0, t2 - t1,
+                    decoder.stats());
+        }
     }
 }

@@ -53,6 +53,16 @@ public final class Sampler {
         return full;
     }
 
+    /**
+     * The distribution {@link #sample} would draw from after {@code history[0, historyLength)}: the penalties
+     * applied to a copy of {@code logits}, then the filters and temperature (greedy: all mass on the argmax).
+     */
+    public float[] distribution(float[] logits, int[] history, int historyLength) {
+        float[] l = logits.clone();
+        applyPenalties(l, history, historyLength);
+        return distribution(l);
+    }
+
     private void applyPenalties(float[] logits, int[] history, int historyLength) {
         boolean none = config.repeatPenalty() == 1f && config.presencePenalty() == 0f && config.frequencyPenalty() == 0f;
         if (none || config.penaltyLastN() == 0 || historyLength == 0) return;

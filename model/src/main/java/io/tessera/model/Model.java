@@ -25,12 +25,14 @@ public final class Model implements AutoCloseable {
     private final ModelConfig config;
     private final Transformer transformer;
     private final Tokenizer tokenizer;
+    private final boolean ownsFile;
 
-    private Model(GGUFFile file, ModelConfig config, Transformer transformer, Tokenizer tokenizer) {
+    private Model(GGUFFile file, ModelConfig config, Transformer transformer, Tokenizer tokenizer, boolean ownsFile) {
         this.file = file;
         this.config = config;
         this.transformer = transformer;
         this.tokenizer = tokenizer;
+        this.ownsFile = ownsFile;
     }
 
     /** Maps and checks a GGUF model. Throws {@link TesseraException} naming the file and the problem. */
@@ -44,7 +46,7 @@ public final class Model implements AutoCloseable {
                 throw new TesseraException(path + ": the tokenizer has " + tokenizer.vocabSize()
                         + " tokens but the model's vocabulary has " + config.vocabSize());
             }
-            return new Model(file, config, new Transformer(config, weights), tokenizer);
+            return new Model(file, config, new Transformer(config, weights), tokenizer, true);
         } catch (RuntimeException e) {
             file.close();
             throw e;
@@ -56,6 +58,16 @@ public final class Model implements AutoCloseable {
     public GGUFFile gguf() { return file; }
     public Path path() { return file.path(); }
     public Transformer transformer() { return transformer; }
+
+    /**
+     * This model cut down to the layers {@code keep} (ascending indices), sharing its mapped weights, embedding and
+     * output head: a cheaper self-draft for speculative decoding (layer skipping, or early exit when {@code keep}
+     * is a first block of layers). Valid while this model is open; closing it releases nothing.
+     */
+    public Model withLayers(int[] keep) {
+        Transformer sub = transformer.withLayers(keep);
+        return new Model(file, sub.config(), sub, tokenizer, false);
+    }
 
     /** A session with the model's own context length and one compute thread per core. */
     public Session newSession() {
@@ -71,6 +83,6 @@ public final class Model implements AutoCloseable {
 
     @Override
     public void close() {
-        file.close();
+        if (ownsFile) file.close();
     }
 }

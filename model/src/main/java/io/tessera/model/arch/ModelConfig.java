@@ -20,6 +20,12 @@ public record ModelConfig(
         float ropeFreqScale) {
 
     public int qDim() { return heads * headDim; }
+
+    /** The same model with {@code n} layers (a sub-network of it). */
+    public ModelConfig withLayers(int n) {
+        return new ModelConfig(architecture, dim, n, heads, kvHeads, headDim, ffnDim, vocabSize, contextLength, rmsEps,
+                ropeTheta, ropeDim, ropeFreqScale);
+    }
     public int kvDim() { return kvHeads * headDim; }
 
     public static ModelConfig from(GGUFFile f) {

@@ -29,6 +29,11 @@ public final class Transformer {
         return c;
     }
 
+    /** The sub-network made of the layers {@code keep} (ascending), with the same embedding, final norm and output head. */
+    public Transformer withLayers(int[] keep) {
+        return new Transformer(c.withLayers(keep.length), w.withLayers(keep));
+    }
+
     public Weights weights() {
         return w;
     }

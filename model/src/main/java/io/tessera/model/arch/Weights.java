@@ -53,6 +53,27 @@ public final class Weights {
         }
     }
 
+    private Weights(Weights all, int[] keep) {
+        file = all.file;
+        tokenEmbedding = all.tokenEmbedding;
+        outputNorm = all.outputNorm;
+        output = all.output;
+        ropeFreqs = all.ropeFreqs;
+        layers = new Layer[keep.length];
+        for (int i = 0; i < keep.length; i++) layers[i] = all.layers[keep[i]];
+    }
+
+    /** A view with only the layers {@code keep} (ascending indices), sharing every tensor. */
+    public Weights withLayers(int[] keep) {
+        for (int i = 0; i < keep.length; i++) {
+            if (keep[i] < 0 || keep[i] >= layers.length || (i > 0 && keep[i] <= keep[i - 1])) {
+                throw new TesseraException("layers " + java.util.Arrays.toString(keep) + ": expected ascending indices in [0, " + layers.length + ")");
+            }
+        }
+        if (keep.length == 0) throw new TesseraException("a sub-network needs at least one layer");
+        return new Weights(this, keep.clone());
+    }
+
     private WeightTensor matrix(String name, int cols, int rows) {
         GGUFTensorInfo t = file.tensor(name);
         if (t.shape().length != 2 || t.shape()[0] != cols || t.shape()[1] != rows) {

@@ -1,0 +1,90 @@
+package io.tessera.generate.spec;
+
+import io.tessera.generate.Sampler;
+import io.tessera.generate.SamplerConfig;
+import io.tessera.model.Model;
+
+import java.util.SplittableRandom;
+
+/**
+ * Drafts k chains with one draft model (mode {@code multi-draft}): their first tokens are k independent draws
+ * from the draft's distribution, among which the target selects with a {@link DraftTree.Selection} rule
+ * (recursive rejection, SpecTr's k-sequential selection, or the two-step importance-sampling scheme); each chain
+ * then continues on its own. The k chains advance together, one batched draft pass per token (a tree mask keeps
+ * them apart). With greedy settings the first tokens are the draft's k most likely tokens instead.
+ */
+public final class MultiDrafter implements Drafter {
+    private final DraftSession draft;
+    private final Sampler sampler;
+    private final SplittableRandom random;
+    private final boolean greedy;
+    private final int k;
+    private final int length;
+    private final DraftTree.Selection rule;
+
+    public MultiDrafter(Model draft, SamplerConfig config, int threads, int contextLength, int k, int length,
+                        DraftTree.Selection rule) {
+        if (k < 1 || length < 1) throw new IllegalArgumentException("multi-draft needs k >= 1 and length >= 1");
+        this.draft = new DraftSession(draft, threads, contextLength);
+        // greedy: the draft's own ranking at temperature 1, its top tokens kept, picks the children
+        this.sampler = new Sampler((config.isGreedy() ? config.withTemperature(1f).withTopK(Math.max(k, 8)) : config)
+                .withPenalties(1f, 0f, 0f, 0));
+        this.random = new SplittableRandom(config.seed() ^ 0x9E3779B97F4A7C15L);
+        this.greedy = config.isGreedy();
+        this.k = k;
+        this.length = length;
+        this.rule = rule;
+    }
+
+    @Override
+    public DraftTree draft(int[] context, int n) {
+        DraftTree tree = new DraftTree();
+        int room = Math.min(draft.room(n), length);
+        if (room < 1) return tree;
+        float[] q = sampler.distribution(draft.sync(context, n));
+        int[] chain = new int[k];
+        if (greedy) {
+            int[] top = topTokens(q, k);
+            for (int i = 0; i < top.length; i++) chain[i] = tree.add(-1, top[i], null);
+            if (top.length < k) chain = java.util.Arrays.copyOf(chain, top.length);
+        } else {
+            tree.selection(-1, rule);
+            for (int i = 0; i < k; i++) chain[i] = tree.add(-1, Selection.sample(q, random), q);
+        }
+        for (int depth = 1; depth < room; depth++) {
+            int[] tokens = new int[chain.length], parents = new int[chain.length];
+            for (int i = 0; i < chain.length; i++) {
+                tokens[i] = tree.token(chain[i]);
+                parents[i] = tree.parent(chain[i]);
+            }
+            float[][] logits = draft.session.extendTree(tokens, parents); // the draft tree mirrors this one
+            for (int i = 0; i < chain.length; i++) {
+                float[] qi = sampler.distribution(logits[i]);
+                int x = greedy ? Sampler.argmax(qi) : Selection.sample(qi, random);
+                chain[i] = tree.add(chain[i], x, greedy ? null : qi);
+            }
+        }
+        draft.session.discardTree();
+        return tree;
+    }
+
+    /** The up to k tokens with the highest probability, most likely first (only tokens with probability > 0). */
+    static int[] topTokens(float[] q, int k) {
+        int[] top = new int[k];
+        int n = 0;
+        boolean[] used = new boolean[q.length];
+        for (; n < k; n++) {
+            int best = -1;
+            for (int i = 0; i < q.length; i++) if (!used[i] && q[i] > 0 && (best < 0 || q[i] > q[best])) best = i;
+            if (best < 0) break;
+            used[best] = true;
+            top[n] = best;
+        }
+        return java.util.Arrays.copyOf(top, n);
+    }
+
+    @Override
+    public void close() {
+        draft.close();
+    }
+}

@@ -1,0 +1,132 @@
+package io.tessera.generate.spec;
+
+import io.tessera.generate.Sampler;
+import io.tessera.generate.SamplerConfig;
+import io.tessera.model.Model;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.PriorityQueue;
+import java.util.SplittableRandom;
+
+/**
+ * DySpec's dynamic token tree (mode {@code tree}): the tree grows greedily where the draft is confident. Every
+ * possible next node is valued by the draft's probability of its whole path (its parent's value times the
+ * draft's probability of the token), and the most valuable ones are added until the node budget is spent; the
+ * draft runs on each round of new nodes in one batched pass. A node's children are drawn from the draft's
+ * distribution without replacement (with greedy settings: its most likely tokens in order), so the target can
+ * verify them one after another by recursive rejection.
+ */
+public final class TreeDrafter implements Drafter {
+    private final DraftSession draft;
+    private final Sampler sampler;
+    private final SplittableRandom random;
+    private final boolean greedy;
+    private final int budget;
+    private final int maxChildren;
+    private final int round;
+
+    /**
+     * @param budget      drafted nodes per step
+     * @param maxChildren most children of one node
+     * @param round       nodes added between two draft passes
+     */
+    public TreeDrafter(Model draft, SamplerConfig config, int threads, int contextLength, int budget, int maxChildren, int round) {
+        if (budget < 1 || maxChildren < 1 || round < 1) throw new IllegalArgumentException("tree needs budget, children and round >= 1");
+        this.draft = new DraftSession(draft, threads, contextLength);
+        // greedy: the draft's own ranking at temperature 1, its top tokens kept, picks the children
+        this.sampler = new Sampler((config.isGreedy() ? config.withTemperature(1f).withTopK(Math.max(maxChildren, 8)) : config)
+                .withPenalties(1f, 0f, 0f, 0));
+        this.random = new SplittableRandom(config.seed() ^ 0xC2B2AE3D27D4EB4FL);
+        this.greedy = config.isGreedy();
+        this.budget = budget;
+        this.maxChildren = maxChildren;
+        this.round = round;
+    }
+
+    /** A node's remaining choices: the draft's distribution with the children already drawn removed. */
+    private static final class Expansion {
+        final int node;          // -1: the root
+        final double value;      // the draft's probability of the path to this node
+        final float[] q;         // the draft distribution here
+        float[] remaining;       // q without the children drawn so far (renormalised), for sampling
+        int children;
+
+        Expansion(int node, double value, float[] q) {
+            this.node = node;
+            this.value = value;
+            this.q = q;
+            this.remaining = q;
+        }
+    }
+
+    /** A drawn but not yet added child: its value orders the queue. */
+    private record Candidate(Expansion parent, int token, float[] proposal, double value) {}
+
+    @Override
+    public DraftTree draft(int[] context, int n) {
+        DraftTree tree = new DraftTree();
+        int limit = Math.min(budget, draft.room(n));
+        if (limit < 1) return tree;
+        PriorityQueue<Candidate> queue = new PriorityQueue<>((a, b) -> Double.compare(b.value, a.value));
+        offer(queue, new Expansion(-1, 1.0, sampler.distribution(draft.sync(context, n))));
+        while (tree.size() < limit && !queue.isEmpty()) {
+            List<Integer> added = new ArrayList<>();
+            List<Double> values = new ArrayList<>();
+            while (added.size() < round && tree.size() < limit && !queue.isEmpty()) {
+                Candidate c = queue.poll();
+                added.add(tree.add(c.parent.node, c.token, c.proposal));
+                values.add(c.value);
+                offer(queue, c.parent); // its next child, drawn without replacement
+            }
+            if (tree.size() >= limit) break;
+            int[] tokens = new int[added.size()], parents = new int[added.size()];
+            for (int i = 0; i < tokens.length; i++) {
+                tokens[i] = tree.token(added.get(i));
+                parents[i] = tree.parent(added.get(i));
+            }
+            // the draft session's tree receives the nodes in the same order, so node numbers agree
+            catchUp(tree, added.get(0));
+            float[][] logits = draft.session.extendTree(tokens, parents);
+            for (int i = 0; i < tokens.length; i++) {
+                offer(queue, new Expansion(added.get(i), values.get(i), sampler.distribution(logits[i])));
+            }
+        }
+        draft.session.discardTree();
+        return tree;
+    }
+
+    /** The draft session's tree must hold every node before {@code first}; they all have been run (rounds run in order). */
+    private void catchUp(DraftTree tree, int first) {
+        if (draft.session.treeSize() != first) {
+            throw new IllegalStateException("draft tree out of step: " + draft.session.treeSize() + " vs " + first);
+        }
+    }
+
+    /** Draws e's next child (if it may have one) and queues it. */
+    private void offer(PriorityQueue<Candidate> queue, Expansion e) {
+        if (e.children >= maxChildren) return;
+        int x;
+        float[] proposal;
+        if (greedy) {
+            x = Sampler.argmax(e.remaining);
+            proposal = null;
+        } else {
+            x = Selection.sample(e.remaining, random);
+            proposal = e.remaining;
+        }
+        if (e.remaining[x] <= 0) return; // nothing left to draw
+        double value = e.value * e.q[x];
+        float[] next = e.remaining.clone();
+        next[x] = 0f;
+        Selection.normalize(next);
+        e.remaining = next;
+        e.children++;
+        queue.add(new Candidate(e, x, proposal, value));
+    }
+
+    @Override
+    public void close() {
+        draft.close();
+    }
+}
