@@ -2,6 +2,7 @@ package io.tessera.cli;
 
 import io.tessera.generate.GenerationResult;
 import io.tessera.generate.Generator;
+import io.tessera.generate.spec.SpecStats;
 import io.tessera.generate.SamplerConfig;
 import io.tessera.model.Model;
 import picocli.CommandLine.Command;
@@ -26,6 +27,7 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--repeat-last-n", paramLabel = "N", description = "tokens the penalties look back at, -1 = all (default ${DEFAULT-VALUE})") int repeatLastN = 64;
     @Option(names = "--seed", paramLabel = "S", description = "random seed (default: random)") Long seed;
     @Option(names = "--ignore-eos", description = "keep generating past end-of-text tokens") boolean ignoreEos;
+    @Mixin SpecOptions spec;
 
     @Override
     public Integer call() {
@@ -34,17 +36,22 @@ final class GenerateCommand implements Callable<Integer> {
         SamplerConfig sc = new SamplerConfig(temperature, topK, topP, minP, repeatPenalty, presencePenalty,
                 frequencyPenalty, repeatLastN, seed != null ? seed : System.nanoTime());
         long t0 = System.nanoTime();
-        try (Model model = Model.load(opts.modelPath())) {
+        try (Model model = Model.load(opts.modelPath()); Model draft = spec.loadDraft(opts)) {
             long loaded = System.nanoTime();
             Main.ERR.printf("load: %s in %.0f ms%n", model.path().getFileName(), (loaded - t0) / 1e6);
             GenerationResult r = new Generator(model).sampler(sc).maxTokens(n).ignoreEos(ignoreEos)
-                    .threads(opts.threads).contextLength(opts.ctx)
+                    .threads(opts.threads).contextLength(opts.ctx).speculation(spec.speculation(draft))
                     .generate(prompt, (String text) -> { Main.OUT.print(text); Main.OUT.flush(); });
             Main.OUT.flush();
             Main.ERR.println(); // ends the streamed line on a terminal without adding to stdout
             Main.ERR.printf("prompt: %d tokens, %.2f tokens/s%n", r.promptTokens().length, r.promptTokensPerSecond());
             Main.ERR.printf("generation: %d tokens, %.2f tokens/s (%s, %d threads)%n", r.tokens().length,
                     r.generationTokensPerSecond(), r.stopReason(), opts.threads);
+            if (r.speculation() != null) {
+                SpecStats st = r.speculation();
+                Main.ERR.printf("speculation (%s): %d target passes, %d drafted, %d accepted (%.1f%%), %.2f tokens per pass%n",
+                        spec.mode, st.steps(), st.drafted(), st.accepted(), 100 * st.acceptanceRate(), st.meanAcceptedLength());
+            }
         }
         return 0;
     }

@@ -22,10 +22,18 @@ final class ModelOptions {
 
     Path modelPath() {
         if (model != null) return model;
-        String home = System.getProperty("tessera.home", ".");
-        Path def = Path.of(home, "models", "tessera-default.gguf");
+        Path def = defaultModel("tessera-default.gguf");
         if (Files.exists(def)) return def;
         throw new TesseraException("no model given and no default model at " + def + ": pass -m MODEL.gguf");
+    }
+
+    /** Whether the model is Tessera's default one (no -m given). */
+    boolean isDefaultModel() {
+        return model == null;
+    }
+
+    static Path defaultModel(String file) {
+        return Path.of(System.getProperty("tessera.home", "."), "models", file);
     }
 
     void check() {

@@ -124,7 +124,7 @@ public final class Generator {
         int generated = 0;
         StringBuilder text = new StringBuilder();
         String stop = "length";
-        try (Drafter drafter = speculation.newDrafter(model, samplerConfig, threads, session.contextLength())) {
+        try (Drafter drafter = speculation.newDrafter(session, samplerConfig)) {
             SpeculativeDecoder decoder = new SpeculativeDecoder(session, drafter, samplerConfig);
             long t0 = System.nanoTime();
             decoder.start(promptTokens);

@@ -81,6 +81,17 @@ public final class Model implements AutoCloseable {
         return new Session(this, ctx, threads);
     }
 
+    /**
+     * A session that computes on {@code other}'s threads instead of starting its own: for a model that runs in
+     * turn with another (a speculative draft and its target), so that two pools never compete for the cores.
+     * Closing it leaves the threads to {@code other}.
+     */
+    public Session newSession(int contextLength, Session other) {
+        int ctx = contextLength > 0 ? contextLength : config.contextLength();
+        if (ctx < 1) throw new TesseraException("context length must be positive, got " + ctx);
+        return new Session(this, ctx, other.pool());
+    }
+
     @Override
     public void close() {
         if (ownsFile) file.close();

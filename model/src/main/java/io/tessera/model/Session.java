@@ -12,19 +12,33 @@ public final class Session implements AutoCloseable {
     private final Transformer transformer;
     private final Transformer.State state;
     private final Parallel parallel;
+    private final boolean ownsPool;
     private final int contextLength;
     private int position;
     // the speculative tree after position: node i sits in KV slot position + i
     private int[] treeTokens = new int[0], treeParents = new int[0], treeDepths = new int[0];
     private int treeSize;
 
+    Session(Model model, int contextLength, Parallel pool) {
+        this.model = model;
+        this.transformer = model.transformer();
+        this.contextLength = contextLength;
+        this.ownsPool = pool == null;
+        this.parallel = pool != null ? pool : new Parallel(Parallel.defaultThreads());
+        this.state = transformer.newState(contextLength, parallel);
+    }
+
     Session(Model model, int contextLength, int threads) {
         this.model = model;
         this.transformer = model.transformer();
         this.contextLength = contextLength;
+        this.ownsPool = true;
         this.parallel = new Parallel(threads);
         this.state = transformer.newState(contextLength, parallel);
     }
+
+    /** The compute threads, to share with another session that runs in turn with this one (a draft model's). */
+    Parallel pool() { return parallel; }
 
     public Model model() { return model; }
     public int contextLength() { return contextLength; }
@@ -161,6 +175,6 @@ public final class Session implements AutoCloseable {
 
     @Override
     public void close() {
-        parallel.close();
+        if (ownsPool) parallel.close();
     }
 }

@@ -10,8 +10,9 @@ final class DraftSession implements AutoCloseable {
     final Session session;
     private int[] processed = new int[64]; // the tokens in the cache: processed[0, session.position())
 
-    DraftSession(Model draft, int threads, int contextLength) {
-        session = draft.newSession(Math.min(contextLength, draft.config().contextLength()), threads);
+    /** A session of {@code draft} as long as {@code target}'s (at most the draft's own), on the target's threads. */
+    DraftSession(Model draft, Session target) {
+        session = draft.newSession(Math.min(target.contextLength(), draft.config().contextLength()), target);
     }
 
     /** Brings the cache to context[0, n) and returns the logits after its last token (a fresh array). */

@@ -3,6 +3,7 @@ package io.tessera.generate.spec;
 import io.tessera.generate.Sampler;
 import io.tessera.generate.SamplerConfig;
 import io.tessera.model.Model;
+import io.tessera.model.Session;
 
 import java.util.SplittableRandom;
 
@@ -27,9 +28,9 @@ public final class ModelDrafter implements Drafter {
      * @param maxLength most tokens drafted per step; the adaptive length starts at half of it
      * @param stopBelow stop drafting when the draft's most likely next token has less than this probability (0: never)
      */
-    public ModelDrafter(Model draft, SamplerConfig config, int threads, int contextLength, int maxLength, double stopBelow) {
+    public ModelDrafter(Model draft, Session target, SamplerConfig config, int maxLength, double stopBelow) {
         if (maxLength < 1) throw new IllegalArgumentException("draft length must be >= 1, got " + maxLength);
-        this.draft = new DraftSession(draft, threads, contextLength);
+        this.draft = new DraftSession(draft, target);
         this.sampler = new Sampler(config.withPenalties(1f, 0f, 0f, 0));
         this.random = new SplittableRandom(config.seed() ^ 0x5DEECE66DL);
         this.greedy = config.isGreedy();

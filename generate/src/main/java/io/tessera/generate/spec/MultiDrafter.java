@@ -3,6 +3,7 @@ package io.tessera.generate.spec;
 import io.tessera.generate.Sampler;
 import io.tessera.generate.SamplerConfig;
 import io.tessera.model.Model;
+import io.tessera.model.Session;
 
 import java.util.SplittableRandom;
 
@@ -22,10 +23,10 @@ public final class MultiDrafter implements Drafter {
     private final int length;
     private final DraftTree.Selection rule;
 
-    public MultiDrafter(Model draft, SamplerConfig config, int threads, int contextLength, int k, int length,
+    public MultiDrafter(Model draft, Session target, SamplerConfig config, int k, int length,
                         DraftTree.Selection rule) {
         if (k < 1 || length < 1) throw new IllegalArgumentException("multi-draft needs k >= 1 and length >= 1");
-        this.draft = new DraftSession(draft, threads, contextLength);
+        this.draft = new DraftSession(draft, target);
         // greedy: the draft's own ranking at temperature 1, its top tokens kept, picks the children
         this.sampler = new Sampler((config.isGreedy() ? config.withTemperature(1f).withTopK(Math.max(k, 8)) : config)
                 .withPenalties(1f, 0f, 0f, 0));

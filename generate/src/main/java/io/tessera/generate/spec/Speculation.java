@@ -3,6 +3,7 @@ package io.tessera.generate.spec;
 import io.tessera.TesseraException;
 import io.tessera.generate.SamplerConfig;
 import io.tessera.model.Model;
+import io.tessera.model.Session;
 import io.tessera.tokenizer.Tokenizer;
 
 import java.util.Arrays;
@@ -95,7 +96,8 @@ public final class Speculation {
     }
 
     /** A drafter of this mode for {@code target}, or a clear error when a setting does not fit. */
-    public Drafter newDrafter(Model target, SamplerConfig config, int threads, int contextLength) {
+    public Drafter newDrafter(Session targetSession, SamplerConfig config) {
+        Model target = targetSession.model();
         if (mode.needsDraft) {
             if (draft == null) {
                 throw new TesseraException("--spec " + mode.flag + " needs a draft model: add --draft FILE");
@@ -103,13 +105,13 @@ public final class Speculation {
             checkSameVocabulary(target, draft);
         }
         return switch (mode) {
-            case DRAFT -> new ModelDrafter(draft, config, threads, contextLength, draftLength, stopBelow);
-            case MULTI_DRAFT -> new MultiDrafter(draft, config, threads, contextLength, drafts, draftLength, selection);
-            case TREE -> new TreeDrafter(draft, config, threads, contextLength, treeBudget, 4, 4);
+            case DRAFT -> new ModelDrafter(draft, targetSession, config, draftLength, stopBelow);
+            case MULTI_DRAFT -> new MultiDrafter(draft, targetSession, config, drafts, draftLength, selection);
+            case TREE -> new TreeDrafter(draft, targetSession, config, treeBudget, 4, 4);
             case LOOKUP -> new LookupDrafter(ngram, draftLength, 2);
             case RECYCLE -> new RecycleDrafter(target.config().vocabSize());
             case SELF -> new ModelDrafter(target.withLayers(selfLayers != null ? selfLayers : defaultSelfLayers(target.config().layers())),
-                    config, threads, contextLength, draftLength, stopBelow);
+                    targetSession, config, draftLength, stopBelow);
         };
     }
 

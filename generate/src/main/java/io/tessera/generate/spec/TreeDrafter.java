@@ -3,6 +3,7 @@ package io.tessera.generate.spec;
 import io.tessera.generate.Sampler;
 import io.tessera.generate.SamplerConfig;
 import io.tessera.model.Model;
+import io.tessera.model.Session;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -31,9 +32,9 @@ public final class TreeDrafter implements Drafter {
      * @param maxChildren most children of one node
      * @param round       nodes added between two draft passes
      */
-    public TreeDrafter(Model draft, SamplerConfig config, int threads, int contextLength, int budget, int maxChildren, int round) {
+    public TreeDrafter(Model draft, Session target, SamplerConfig config, int budget, int maxChildren, int round) {
         if (budget < 1 || maxChildren < 1 || round < 1) throw new IllegalArgumentException("tree needs budget, children and round >= 1");
-        this.draft = new DraftSession(draft, threads, contextLength);
+        this.draft = new DraftSession(draft, target);
         // greedy: the draft's own ranking at temperature 1, its top tokens kept, picks the children
         this.sampler = new Sampler((config.isGreedy() ? config.withTemperature(1f).withTopK(Math.max(maxChildren, 8)) : config)
                 .withPenalties(1f, 0f, 0f, 0));

@@ -224,7 +224,7 @@ public final class Transformer {
             a.extra = s.visibleExtra;
             a.q = s.bq;
             a.out = s.batt;
-            s.parallel.forRange(c.heads() * n, a);
+            runAttention(s, c.heads() * n, maxSlot + 1);
             matmul(s, L.wo(), s.batt, n, s.bxb2);
             for (int t = 0; t < n; t++) add(s.bx[t], s.bxb2[t]);
 
@@ -327,7 +327,13 @@ public final class Transformer {
         a.out = s.attRows;
         s.qRows[0] = q;
         s.attRows[0] = att;
-        s.parallel.forRange(c.heads(), a);
+        runAttention(s, c.heads(), pos + 1);
+    }
+
+    /** Runs the attention task over {@code units} (head, row) pairs, on the pool only when the positions make it worth waking. */
+    private void runAttention(State s, int units, int positions) {
+        if ((long) units * positions * c.headDim() < PARALLEL_MIN_WEIGHTS / 4) s.attentionTask.run(0, units);
+        else s.parallel.forRange(units, s.attentionTask);
     }
 
     /** Attention of {@code tokens} batch rows (see State.visiblePrefix), every (head, row) pair a unit of parallel work. */
