@@ -15,7 +15,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 
 @Command(name = "bench", description = "Prompt-processing and generation speed of a model, in the spirit of llama-bench.",
-        subcommands = BenchCommand.Memory.class)
+        subcommands = {BenchCommand.Memory.class, BenchSpecCommand.class})
 final class BenchCommand implements Callable<Integer> {
     @Option(names = {"-m", "--model"}, paramLabel = "MODEL", description = "GGUF model (required unless a subcommand is given)") Path model;
     @Option(names = {"-p", "--n-prompt"}, paramLabel = "N", description = "prompt tokens (default ${DEFAULT-VALUE}; 0 skips)") int prompt = 512;

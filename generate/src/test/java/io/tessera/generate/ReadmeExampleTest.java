@@ -1,5 +1,6 @@
 package io.tessera.generate;
 
+import io.tessera.generate.spec.Speculation;
 import io.tessera.model.Model;
 import io.tessera.model.Session;
 import org.junit.jupiter.api.Assumptions;
@@ -35,6 +36,16 @@ class ReadmeExampleTest {
                 int next = Sampler.argmax(logits);
                 logits = session.decode(next);
                 assertThat(logits).hasSize(512);
+            }
+
+            // speculative decoding with a draft model of the same tokenizer (or LOOKUP / RECYCLE / SELF without one)
+            try (Model draft = Model.load(path.resolveSibling("stories260K-F16.gguf"))) {
+                GenerationResult s = new Generator(model).sampler(SamplerConfig.greedy()).maxTokens(64)
+                        .speculation(Speculation.of(Speculation.Mode.DRAFT).draft(draft))
+                        .generate("Once upon a time", text -> {});
+                System.err.printf("%.2f tokens per target pass%n", s.speculation().meanAcceptedLength());
+                assertThat(s.text()).isEqualTo(r.text());
+                assertThat(s.speculation().meanAcceptedLength()).isGreaterThan(2);
             }
         }
     }
