@@ -57,7 +57,9 @@ final class BenchSpecCommand implements Callable<Integer> {
                 String text = prompt(kind);
                 double[][] speed = new double[chosen.size() + 1][reps];
                 double[] acceptance = new double[chosen.size() + 1], perPass = new double[chosen.size() + 1];
-                for (int r = -1; r < reps; r++) { // r = -1: warm-up, not recorded
+                // r = -1: warm-up rounds, not recorded, repeated for at least 3 s so that the JIT has compiled the kernels
+                long warmUntil = System.nanoTime() + 3_000_000_000L;
+                for (int r = -1; r < reps; r = r < 0 && System.nanoTime() < warmUntil ? -1 : r + 1) {
                     for (int i = 0; i <= chosen.size(); i++) {
                         Speculation s = null;
                         if (i > 0) {

@@ -46,12 +46,12 @@ abstract class FloatTensor extends SegmentTensor {
     }
 
     /**
-     * F32 and F16 (row length a multiple of 8): tiles of one row by four tokens, each weight vector loaded (and
-     * converted) once for the four; per token the same lane-wise FMA chain and final sum as {@link #matvec}.
+     * F32 and F16 (row length a multiple of 8): tiles of one row by four tokens (by two or three for the rest),
+     * each weight vector loaded (and converted) once for the tile; per token the same lane-wise FMA chain and final sum as {@link #matvec}.
      */
     @Override
     public void matmul(PreparedInput[] xs, int count, float[][] out, int rowFrom, int rowTo) {
-        if (type == GGMLType.BF16 || cols % 8 != 0 || count < 4) {
+        if (type == GGMLType.BF16 || cols % 8 != 0 || count < 2) {
             super.matmul(xs, count, out, rowFrom, rowTo);
             return;
         }
@@ -73,8 +73,42 @@ abstract class FloatTensor extends SegmentTensor {
                     out[t + 3][r] = Fp.sum8(tmp, 24);
                 }
             }
+            if (count - t >= 2) { // two or three tokens left (a short speculative verification): still one load per weight
+                float[] y0 = FloatInput.check(xs[t], cols, rounding).values;
+                float[] y1 = FloatInput.check(xs[t + 1], cols, rounding).values;
+                float[] y2 = count - t == 3 ? FloatInput.check(xs[t + 2], cols, rounding).values : null;
+                for (int r = r0; r < r1; r++) {
+                    tile3(r, y0, y1, y2, tmp);
+                    out[t][r] = Fp.sum8(tmp, 0);
+                    out[t + 1][r] = Fp.sum8(tmp, 8);
+                    if (y2 != null) out[t + 2][r] = Fp.sum8(tmp, 16);
+                }
+                t = count;
+            }
             for (; t < count; t++) matvec(xs[t], out[t], 0, r0, r1);
         }
+    }
+
+    /** Row {@code row} against two or three tokens ({@code y2} null for two); the lane-wise sums go to {@code tmp[0..24)}. */
+    private void tile3(int row, float[] y0, float[] y1, float[] y2, float[] tmp) {
+        FloatVector a0 = FloatVector.zero(Fp.F256), a1 = a0, a2 = a0;
+        if (y2 == null) {
+            for (int c = 0; c < cols; c += 8) {
+                FloatVector w = load8(row, c);
+                a0 = w.fma(FloatVector.fromArray(Fp.F256, y0, c), a0);
+                a1 = w.fma(FloatVector.fromArray(Fp.F256, y1, c), a1);
+            }
+        } else {
+            for (int c = 0; c < cols; c += 8) {
+                FloatVector w = load8(row, c);
+                a0 = w.fma(FloatVector.fromArray(Fp.F256, y0, c), a0);
+                a1 = w.fma(FloatVector.fromArray(Fp.F256, y1, c), a1);
+                a2 = w.fma(FloatVector.fromArray(Fp.F256, y2, c), a2);
+            }
+        }
+        a0.intoArray(tmp, 0);
+        a1.intoArray(tmp, 8);
+        a2.intoArray(tmp, 16);
     }
 
     /** Row {@code row} against four tokens; the four lane-wise sums go to {@code tmp[0..32)}. */

@@ -24,7 +24,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class TokenTreeTest {
 
     @ParameterizedTest
-    @CsvSource({"llama, Q4_0, 2", "llama, F32, 1", "qwen3, Q4_K_M, 2", "qwen2, Q8_0, 2"})
+    @CsvSource({"llama, Q4_0, 2", "llama, F32, 1", "llama, F16, 2", "qwen3, Q4_K_M, 2", "qwen2, Q8_0, 2"})
     void everyNodeMatchesSequentialDecoding(String arch, String type, int threads, @TempDir Path dir) {
         Path gguf = dir.resolve("m.gguf");
         RandomModel.write(RandomModel.shape(arch, "test"), type, 11, null, gguf);
