@@ -36,6 +36,8 @@ final class BenchSpecCommand implements Callable<Integer> {
     @Option(names = "--prompts", paramLabel = "P,P,...", split = ",", description = "prompt kinds: free, copy, code (default: all)")
     List<String> prompts = List.of("free", "copy", "code");
     @Option(names = {"--temperature", "--temp"}, paramLabel = "T", description = "0 = greedy (default ${DEFAULT-VALUE})") float temperature = 0f;
+    @Option(names = "--drafts-sweep", paramLabel = "K,K,...", split = ",",
+            description = "run multi-draft once per number of drafts (block efficiency against k)") List<Integer> sweep;
     @Option(names = "--json", description = "print one JSON object") boolean json;
 
     private record Row(String prompt, String mode, double tokensPerSecond, double speedup, double acceptance, double perPass) {}
@@ -45,8 +47,16 @@ final class BenchSpecCommand implements Callable<Integer> {
         opts.check();
         if (n < 1 || reps < 1) throw new TesseraException("-n and -r must be at least 1");
         List<Speculation.Mode> chosen = new ArrayList<>();
+        List<String> labels = new ArrayList<>();
+        List<Integer> ks = new ArrayList<>();
         for (String m : modes != null ? modes : Arrays.stream(Speculation.Mode.values()).map(x -> x.flag).toList()) {
-            chosen.add(Speculation.Mode.parse(m));
+            Speculation.Mode mode = Speculation.Mode.parse(m);
+            for (int k : mode == Speculation.Mode.MULTI_DRAFT && sweep != null ? sweep : List.of(spec.drafts)) {
+                if (k < 1) throw new TesseraException("--drafts-sweep: every k must be at least 1, got " + k);
+                chosen.add(mode);
+                ks.add(k);
+                labels.add(mode == Speculation.Mode.MULTI_DRAFT && sweep != null ? mode.flag + " k=" + k : mode.flag);
+            }
         }
         boolean needDraft = chosen.stream().anyMatch(m -> m.needsDraft);
         if (spec.mode == null && needDraft) spec.mode = "draft"; // only to load the draft the same way generate does
@@ -64,6 +74,7 @@ final class BenchSpecCommand implements Callable<Integer> {
                         Speculation s = null;
                         if (i > 0) {
                             spec.mode = chosen.get(i - 1).flag;
+                            spec.drafts = ks.get(i - 1);
                             s = spec.speculation(chosen.get(i - 1).needsDraft ? draft : null);
                         }
                         GenerationResult g = run(model, s, sc, text);
@@ -79,7 +90,7 @@ final class BenchSpecCommand implements Callable<Integer> {
                 rows.add(new Row(kind, "plain", plain, 1.0, 0, 1.0));
                 for (int i = 1; i <= chosen.size(); i++) {
                     double v = median(speed[i]);
-                    rows.add(new Row(kind, chosen.get(i - 1).flag, v, v / plain, acceptance[i], perPass[i]));
+                    rows.add(new Row(kind, labels.get(i - 1), v, v / plain, acceptance[i], perPass[i]));
                 }
             }
             print(model, draft, rows);
@@ -122,9 +133,9 @@ final class BenchSpecCommand implements Callable<Integer> {
             Main.OUT.printf("model %s%s, %d threads, %d tokens, %d repetitions (medians), temperature %s%n",
                     model.path().getFileName(), draft != null ? ", draft " + draft.path().getFileName() : "",
                     opts.threads, n, reps, temperature);
-            Main.OUT.printf("%-6s %-12s %10s %8s %11s %10s%n", "prompt", "mode", "tokens/s", "speedup", "acceptance", "tok/pass");
+            Main.OUT.printf("%-6s %-16s %10s %8s %11s %10s%n", "prompt", "mode", "tokens/s", "speedup", "acceptance", "tok/pass");
             for (Row r : rows) {
-                Main.OUT.printf("%-6s %-12s %10.1f %7.2fx %10.1f%% %10.2f%n", r.prompt, r.mode, r.tokensPerSecond, r.speedup,
+                Main.OUT.printf("%-6s %-16s %10.1f %7.2fx %10.1f%% %10.2f%n", r.prompt, r.mode, r.tokensPerSecond, r.speedup,
                         100 * r.acceptance, r.perPass);
             }
         }

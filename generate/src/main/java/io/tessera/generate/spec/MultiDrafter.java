@@ -40,7 +40,7 @@ public final class MultiDrafter implements Drafter {
     @Override
     public DraftTree draft(int[] context, int n) {
         DraftTree tree = new DraftTree();
-        int room = Math.min(draft.room(n), length);
+        int room = Math.min(draft.room(n) / k, length); // k chains of room tokens must fit in the draft's cache
         if (room < 1) return tree;
         float[] q = sampler.distribution(draft.sync(context, n));
         int[] chain = new int[k];

@@ -85,14 +85,19 @@ class SpeculativeGreedyTest {
         assertThat(r.speculation().meanAcceptedLength()).isGreaterThan(2.0);
     }
 
-    @Test
-    void stopsAtTheContextEnd() {
-        try (var s = target.newSession(24, 1)) {
-            GenerationResult r = new Generator(target).sampler(SamplerConfig.greedy()).maxTokens(100).ignoreEos(true)
-                    .speculation(Speculation.of(Speculation.Mode.TREE).draft(closeDraft)).run(s, PROMPTS[0], t -> true);
-            assertThat(r.stopReason()).isEqualTo("context");
-            assertThat(r.tokens()).containsExactly(java.util.Arrays.copyOf(plain(PROMPTS[0], SamplerConfig.greedy(), 100), r.tokens().length));
-            assertThat(PROMPTS[0].length + r.tokens().length).isBetween(24, 25);
+    @ParameterizedTest
+    @EnumSource(Speculation.Mode.class)
+    void stopsAtTheContextEnd(Speculation.Mode mode) {
+        for (SamplerConfig sc : new SamplerConfig[]{SamplerConfig.greedy(), SamplerConfig.defaults().withSeed(3)}) {
+            try (var s = target.newSession(24, 1)) {
+                GenerationResult r = new Generator(target).sampler(sc).maxTokens(100).ignoreEos(true)
+                        .speculation(Speculation.of(mode).draft(closeDraft).selfLayers(0)).run(s, PROMPTS[0], t -> true);
+                assertThat(r.stopReason()).isEqualTo("context");
+                if (sc.isGreedy()) {
+                    assertThat(r.tokens()).containsExactly(java.util.Arrays.copyOf(plain(PROMPTS[0], sc, 100), r.tokens().length));
+                }
+                assertThat(PROMPTS[0].length + r.tokens().length).isBetween(24, 25);
+            }
         }
     }
 
