@@ -46,7 +46,7 @@ abstract class FloatTensor extends SegmentTensor {
     }
 
     /**
-     * F32 and F16 (row length a multiple of 8): tiles of one row by four tokens (by two or three for the rest),
+     * F32 and F16 (row length a multiple of 8): tiles of one row by eight tokens (then four, then two or three for the rest),
      * each weight vector loaded (and converted) once for the tile; per token the same lane-wise FMA chain and final sum as {@link #matvec}.
      */
     @Override
@@ -57,9 +57,17 @@ abstract class FloatTensor extends SegmentTensor {
         }
         float[] tmp = Scratch.get().scales;
         int chunk = matmulRowChunk();
+        float[][] y = count >= 8 ? new float[8][] : null;
         for (int r0 = rowFrom; r0 < rowTo; r0 += chunk) {
             int r1 = Math.min(rowTo, r0 + chunk);
             int t = 0;
+            for (; t + 8 <= count; t += 8) {
+                for (int i = 0; i < 8; i++) y[i] = FloatInput.check(xs[t + i], cols, rounding).values;
+                for (int r = r0; r < r1; r++) {
+                    tile8(r, y, tmp);
+                    for (int i = 0; i < 8; i++) out[t + i][r] = Fp.sum8(tmp, 8 * i);
+                }
+            }
             for (; t + 4 <= count; t += 4) {
                 float[] y0 = FloatInput.check(xs[t], cols, rounding).values;
                 float[] y1 = FloatInput.check(xs[t + 1], cols, rounding).values;
@@ -109,6 +117,31 @@ abstract class FloatTensor extends SegmentTensor {
         a0.intoArray(tmp, 0);
         a1.intoArray(tmp, 8);
         a2.intoArray(tmp, 16);
+    }
+
+    /** Row {@code row} against eight tokens: one weight conversion per eight FMAs; the lane-wise sums go to {@code tmp[0..64)}. */
+    private void tile8(int row, float[][] y, float[] tmp) {
+        float[] y0 = y[0], y1 = y[1], y2 = y[2], y3 = y[3], y4 = y[4], y5 = y[5], y6 = y[6], y7 = y[7];
+        FloatVector a0 = FloatVector.zero(Fp.F256), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+        for (int c = 0; c < cols; c += 8) {
+            FloatVector w = load8(row, c);
+            a0 = w.fma(FloatVector.fromArray(Fp.F256, y0, c), a0);
+            a1 = w.fma(FloatVector.fromArray(Fp.F256, y1, c), a1);
+            a2 = w.fma(FloatVector.fromArray(Fp.F256, y2, c), a2);
+            a3 = w.fma(FloatVector.fromArray(Fp.F256, y3, c), a3);
+            a4 = w.fma(FloatVector.fromArray(Fp.F256, y4, c), a4);
+            a5 = w.fma(FloatVector.fromArray(Fp.F256, y5, c), a5);
+            a6 = w.fma(FloatVector.fromArray(Fp.F256, y6, c), a6);
+            a7 = w.fma(FloatVector.fromArray(Fp.F256, y7, c), a7);
+        }
+        a0.intoArray(tmp, 0);
+        a1.intoArray(tmp, 8);
+        a2.intoArray(tmp, 16);
+        a3.intoArray(tmp, 24);
+        a4.intoArray(tmp, 32);
+        a5.intoArray(tmp, 40);
+        a6.intoArray(tmp, 48);
+        a7.intoArray(tmp, 56);
     }
 
     /** Row {@code row} against four tokens; the four lane-wise sums go to {@code tmp[0..32)}. */

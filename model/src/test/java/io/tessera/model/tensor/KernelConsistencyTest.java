@@ -62,7 +62,7 @@ class KernelConsistencyTest {
         int cols = type.blockSize == 256 ? 512 : 256;
         WeightTensor t = tensor(type, ROWS, cols, 100 + type.ordinal());
         Random rnd = new Random(11);
-        for (int count : new int[]{1, 2, 3, 4, 6, 9, 13}) {
+        for (int count : new int[]{1, 2, 3, 4, 6, 8, 9, 13, 19}) {
             PreparedInput[] xs = new PreparedInput[count + 2];
             float[][] ref = new float[count][];
             for (int i = 0; i < xs.length; i++) {
