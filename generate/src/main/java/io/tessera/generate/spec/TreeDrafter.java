@@ -46,7 +46,7 @@ public final class TreeDrafter implements Drafter {
         // greedy: the draft's own ranking at temperature 1, its top tokens kept, picks the children
         this.sampler = new Sampler((config.isGreedy() ? config.withTemperature(1f).withTopK(Math.max(maxChildren, 8)) : config)
                 .withPenalties(1f, 0f, 0f, 0));
-        this.random = new SplittableRandom(config.seed() ^ 0xC2B2AE3D27D4EB4FL);
+        this.random = DraftRandom.of(config.seed());
         this.greedy = config.isGreedy();
         this.budget = budget;
         this.maxChildren = maxChildren;
