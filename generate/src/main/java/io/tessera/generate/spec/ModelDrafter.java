@@ -32,7 +32,7 @@ public final class ModelDrafter implements Drafter {
         if (maxLength < 1) throw new IllegalArgumentException("draft length must be >= 1, got " + maxLength);
         this.draft = new DraftSession(draft, target);
         this.sampler = new Sampler(config.withPenalties(1f, 0f, 0f, 0));
-        this.random = new SplittableRandom(config.seed() ^ 0x5DEECE66DL);
+        this.random = DraftRandom.of(config.seed());
         this.greedy = config.isGreedy();
         this.maxLength = maxLength;
         this.stopBelow = stopBelow;

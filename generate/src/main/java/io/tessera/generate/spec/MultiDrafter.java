@@ -30,7 +30,7 @@ public final class MultiDrafter implements Drafter {
         // greedy: the draft's own ranking at temperature 1, its top tokens kept, picks the children
         this.sampler = new Sampler((config.isGreedy() ? config.withTemperature(1f).withTopK(Math.max(k, 8)) : config)
                 .withPenalties(1f, 0f, 0f, 0));
-        this.random = new SplittableRandom(config.seed() ^ 0x9E3779B97F4A7C15L);
+        this.random = DraftRandom.of(config.seed());
         this.greedy = config.isGreedy();
         this.k = k;
         this.length = length;

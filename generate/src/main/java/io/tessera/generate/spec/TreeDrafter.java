@@ -17,6 +17,14 @@ import java.util.SplittableRandom;
  * draft runs on each round of new nodes in one batched pass. A node's children are drawn from the draft's
  * distribution without replacement (with greedy settings: its most likely tokens in order), so the target can
  * verify them one after another by recursive rejection.
+ *
+ * <p>When sampling, a child is drawn only once it has been chosen for the tree, and it competes for the budget
+ * with the value it is expected to have (its parent's value times sum_x r(x) q(x), r the distribution it will be
+ * drawn from), not with the value of the token it turns out to hold. Recursive rejection is exact only if
+ * whether a node gets another child is decided before that child is drawn: keeping a drawn child only when its
+ * token is likely under the draft would make the children that reach the target a biased sample of r (too
+ * often the draft's favourites), and the output would no longer be distributed as the target's. Greedy
+ * drafting draws nothing at random, so there the realised value is used.
  */
 public final class TreeDrafter implements Drafter {
     private final DraftSession draft;
@@ -38,7 +46,7 @@ public final class TreeDrafter implements Drafter {
         // greedy: the draft's own ranking at temperature 1, its top tokens kept, picks the children
         this.sampler = new Sampler((config.isGreedy() ? config.withTemperature(1f).withTopK(Math.max(maxChildren, 8)) : config)
                 .withPenalties(1f, 0f, 0f, 0));
-        this.random = new SplittableRandom(config.seed() ^ 0xC2B2AE3D27D4EB4FL);
+        this.random = DraftRandom.of(config.seed());
         this.greedy = config.isGreedy();
         this.budget = budget;
         this.maxChildren = maxChildren;
@@ -61,24 +69,31 @@ public final class TreeDrafter implements Drafter {
         }
     }
 
-    /** A drawn but not yet added child: its value orders the queue. */
-    private record Candidate(Expansion parent, int token, float[] proposal, double value) {}
+    /** A child of {@code parent} not yet drawn: its value does not depend on the token it will hold. */
+    private record Slot(Expansion parent, double value) {}
 
     @Override
     public DraftTree draft(int[] context, int n) {
         DraftTree tree = new DraftTree();
         int limit = Math.min(budget, draft.room(n));
         if (limit < 1) return tree;
-        PriorityQueue<Candidate> queue = new PriorityQueue<>((a, b) -> Double.compare(b.value, a.value));
+        PriorityQueue<Slot> queue = new PriorityQueue<>((a, b) -> Double.compare(b.value, a.value));
         offer(queue, new Expansion(-1, 1.0, sampler.distribution(draft.sync(context, n))));
         while (tree.size() < limit && !queue.isEmpty()) {
             List<Integer> added = new ArrayList<>();
             List<Double> values = new ArrayList<>();
             while (added.size() < round && tree.size() < limit && !queue.isEmpty()) {
-                Candidate c = queue.poll();
-                added.add(tree.add(c.parent.node, c.token, c.proposal));
-                values.add(c.value);
-                offer(queue, c.parent); // its next child, drawn without replacement
+                Expansion e = queue.poll().parent;
+                float[] proposal = e.remaining;
+                int x = greedy ? Sampler.argmax(proposal) : Selection.sample(proposal, random);
+                added.add(tree.add(e.node, x, greedy ? null : proposal));
+                values.add(e.value * e.q[x]);
+                float[] next = proposal.clone(); // the next child is drawn without replacement
+                next[x] = 0f;
+                Selection.normalize(next);
+                e.remaining = next;
+                e.children++;
+                offer(queue, e);
             }
             if (tree.size() >= limit) break;
             int[] tokens = new int[added.size()], parents = new int[added.size()];
@@ -104,26 +119,22 @@ public final class TreeDrafter implements Drafter {
         }
     }
 
-    /** Draws e's next child (if it may have one) and queues it. */
-    private void offer(PriorityQueue<Candidate> queue, Expansion e) {
+    /**
+     * Queues e's next child, if it may have one, valued before it is drawn: greedy, by the token it will be (its
+     * choice is deterministic); sampling, by the expected value e.value * sum_x remaining(x) q(x).
+     */
+    private void offer(PriorityQueue<Slot> queue, Expansion e) {
         if (e.children >= maxChildren) return;
-        int x;
-        float[] proposal;
+        double share;
         if (greedy) {
-            x = Sampler.argmax(e.remaining);
-            proposal = null;
+            int x = Sampler.argmax(e.remaining);
+            share = e.remaining[x] > 0 ? e.q[x] : 0;
         } else {
-            x = Selection.sample(e.remaining, random);
-            proposal = e.remaining;
+            share = 0;
+            for (int x = 0; x < e.q.length; x++) share += (double) e.remaining[x] * e.q[x];
         }
-        if (e.remaining[x] <= 0) return; // nothing left to draw
-        double value = e.value * e.q[x];
-        float[] next = e.remaining.clone();
-        next[x] = 0f;
-        Selection.normalize(next);
-        e.remaining = next;
-        e.children++;
-        queue.add(new Candidate(e, x, proposal, value));
+        if (share <= 0) return; // nothing left to draw
+        queue.add(new Slot(e, e.value * share));
     }
 
     @Override
