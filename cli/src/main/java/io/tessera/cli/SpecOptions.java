@@ -32,7 +32,7 @@ final class SpecOptions {
     String selection = "recursive";
 
     @Option(names = "--tree-budget", paramLabel = "N", description = "draft tree nodes of --spec tree (default ${DEFAULT-VALUE})")
-    int treeBudget = 16;
+    int treeBudget = 12;
 
     @Option(names = "--self-layers", paramLabel = "L,L,...", split = ",",
             description = "target layers the self draft runs (default: the first half and the last)")

@@ -4,12 +4,14 @@ package io.tessera.generate.spec;
  * Drafts with no model: finds the latest earlier occurrence of the context's last n tokens (n from
  * {@code maxNgram} down to 1) and proposes the tokens that followed it (prompt lookup / n-gram lookup).
  * Up to {@code branches} different continuations, from different earlier occurrences, are drafted as sibling
- * chains; the proposals are deterministic, so the target's own distribution decides.
+ * chains; the proposals are deterministic, so the target's own distribution decides. The chain length adapts:
+ * two more after a fully accepted chain, the accepted length plus one otherwise (at most {@code maxLength}).
  */
 public final class LookupDrafter implements Drafter {
     private final int maxNgram;
     private final int maxLength;
     private final int branches;
+    private int length;
 
     public LookupDrafter(int maxNgram, int maxLength, int branches) {
         if (maxNgram < 1 || maxLength < 1 || branches < 1) {
@@ -18,6 +20,12 @@ public final class LookupDrafter implements Drafter {
         this.maxNgram = maxNgram;
         this.maxLength = maxLength;
         this.branches = branches;
+        this.length = Math.max(1, maxLength / 2);
+    }
+
+    @Override
+    public void verified(DraftTree tree, int root, float[] rootLogits, float[][] nodeLogits, int accepted) {
+        if (tree.size() > 0) length = accepted >= length ? Math.min(maxLength, length + 2) : Math.max(1, accepted + 1);
     }
 
     @Override
@@ -30,8 +38,11 @@ public final class LookupDrafter implements Drafter {
                 int from = start + g; // the tokens that followed the match
                 int first = context[from];
                 if (hasChild(tree, -1, first)) continue;
+                // the copy may run past the context into the draft itself: a loop of period p drafts further than p tokens
+                int[] chain = new int[length];
+                for (int j = 0; j < length; j++) chain[j] = from + j < n ? context[from + j] : chain[from + j - n];
                 int parent = -1;
-                for (int i = from; i < n && i < from + maxLength; i++) parent = tree.add(parent, context[i], null);
+                for (int t : chain) parent = tree.add(parent, t, null);
             }
         }
         return tree;

@@ -12,7 +12,8 @@ import java.util.SplittableRandom;
  * from the draft's distribution, among which the target selects with a {@link DraftTree.Selection} rule
  * (recursive rejection, SpecTr's k-sequential selection, or the two-step importance-sampling scheme); each chain
  * then continues on its own. The k chains advance together, one batched draft pass per token (a tree mask keeps
- * them apart). With greedy settings the first tokens are the draft's k most likely tokens instead.
+ * them apart). With greedy settings the first tokens are the draft's k most likely tokens instead. The chains'
+ * length adapts like {@link ModelDrafter}'s.
  */
 public final class MultiDrafter implements Drafter {
     private final DraftSession draft;
@@ -20,7 +21,8 @@ public final class MultiDrafter implements Drafter {
     private final SplittableRandom random;
     private final boolean greedy;
     private final int k;
-    private final int length;
+    private final int maxLength;
+    private int length;
     private final DraftTree.Selection rule;
 
     public MultiDrafter(Model draft, Session target, SamplerConfig config, int k, int length,
@@ -33,7 +35,8 @@ public final class MultiDrafter implements Drafter {
         this.random = DraftRandom.of(config.seed());
         this.greedy = config.isGreedy();
         this.k = k;
-        this.length = length;
+        this.maxLength = length;
+        this.length = Math.max(1, length / 2);
         this.rule = rule;
     }
 
@@ -82,6 +85,11 @@ public final class MultiDrafter implements Drafter {
             top[n] = best;
         }
         return java.util.Arrays.copyOf(top, n);
+    }
+
+    @Override
+    public void verified(DraftTree tree, int root, float[] rootLogits, float[][] nodeLogits, int accepted) {
+        if (tree.size() > 0) length = accepted >= length ? Math.min(maxLength, length + 2) : Math.max(1, accepted + 1);
     }
 
     @Override

@@ -53,7 +53,7 @@ public final class Speculation {
     private int draftLength = 8;
     private int drafts = 3;
     private DraftTree.Selection selection = DraftTree.Selection.RECURSIVE;
-    private int treeBudget = 16;
+    private int treeBudget = 12;
     private int[] selfLayers;
     private double stopBelow = 0.0;
     private int ngram = 3;
@@ -107,8 +107,8 @@ public final class Speculation {
         return switch (mode) {
             case DRAFT -> new ModelDrafter(draft, targetSession, config, draftLength, stopBelow);
             case MULTI_DRAFT -> new MultiDrafter(draft, targetSession, config, drafts, draftLength, selection);
-            case TREE -> new TreeDrafter(draft, targetSession, config, treeBudget, 4, 4);
-            case LOOKUP -> new LookupDrafter(ngram, draftLength, 2);
+            case TREE -> new TreeDrafter(draft, targetSession, config, treeBudget, 4, 4, 0.05);
+            case LOOKUP -> new LookupDrafter(ngram, draftLength, 1);
             case RECYCLE -> new RecycleDrafter(target.config().vocabSize());
             case SELF -> new ModelDrafter(target.withLayers(selfLayers != null ? selfLayers : defaultSelfLayers(target.config().layers())),
                     targetSession, config, draftLength, stopBelow);

@@ -16,7 +16,7 @@ import java.util.SplittableRandom;
  * greedy tokens, token for token.
  *
  * <pre>{@code
- * try (Session target = model.newSession(); Drafter drafter = new LookupDrafter(SamplerConfig.greedy(), 3, 8);
+ * try (Session target = model.newSession(); Drafter drafter = new LookupDrafter(3, 8, 1);
  *     SpeculativeDecoder decoder = new SpeculativeDecoder(target, drafter, SamplerConfig.greedy());
  *     decoder.start(prompt);
  *     int[] tokens = decoder.step(); // one or more tokens

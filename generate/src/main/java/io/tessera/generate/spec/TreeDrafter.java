@@ -34,13 +34,15 @@ public final class TreeDrafter implements Drafter {
     private final int budget;
     private final int maxChildren;
     private final int round;
+    private final double minValue;
 
     /**
      * @param budget      drafted nodes per step
      * @param maxChildren most children of one node
      * @param round       nodes added between two draft passes
+     * @param minValue    smallest draft probability of reaching a node for it to be drafted (0: fill the budget)
      */
-    public TreeDrafter(Model draft, Session target, SamplerConfig config, int budget, int maxChildren, int round) {
+    public TreeDrafter(Model draft, Session target, SamplerConfig config, int budget, int maxChildren, int round, double minValue) {
         if (budget < 1 || maxChildren < 1 || round < 1) throw new IllegalArgumentException("tree needs budget, children and round >= 1");
         this.draft = new DraftSession(draft, target);
         // greedy: the draft's own ranking at temperature 1, its top tokens kept, picks the children
@@ -51,6 +53,7 @@ public final class TreeDrafter implements Drafter {
         this.budget = budget;
         this.maxChildren = maxChildren;
         this.round = round;
+        this.minValue = minValue;
     }
 
     /** A node's remaining choices: the draft's distribution with the children already drawn removed. */
@@ -82,7 +85,9 @@ public final class TreeDrafter implements Drafter {
         while (tree.size() < limit && !queue.isEmpty()) {
             List<Integer> added = new ArrayList<>();
             List<Double> values = new ArrayList<>();
-            while (added.size() < round && tree.size() < limit && !queue.isEmpty()) {
+            // DySpec's threshold: a node the draft gives less than minValue probability of being reached is not worth
+            // its place in the target's pass (slot values are known before drawing, so this keeps exactness)
+            while (added.size() < round && tree.size() < limit && !queue.isEmpty() && queue.peek().value >= minValue) {
                 Expansion e = queue.poll().parent;
                 float[] proposal = e.remaining;
                 int x = greedy ? Sampler.argmax(proposal) : Selection.sample(proposal, random);
@@ -95,7 +100,7 @@ public final class TreeDrafter implements Drafter {
                 e.children++;
                 offer(queue, e);
             }
-            if (tree.size() >= limit) break;
+            if (tree.size() >= limit || added.isEmpty()) break;
             int[] tokens = new int[added.size()], parents = new int[added.size()];
             for (int i = 0; i < tokens.length; i++) {
                 tokens[i] = tree.token(added.get(i));

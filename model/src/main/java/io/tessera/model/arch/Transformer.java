@@ -269,7 +269,7 @@ public final class Transformer {
         for (int i = 0; i < n; i++) t.prepare(xs[i], 0, in[i]);
         MatTask m = s.matTask;
         m.set(t, null, null, in, n, out);
-        if ((long) t.rows() * t.cols() * n < PARALLEL_MIN_WEIGHTS) m.run(0, t.rows());
+        if ((long) t.rows() * t.cols() * n < PARALLEL_MIN_WEIGHTS / 4) m.run(0, t.rows());
         else s.parallel.forRange(t.rows(), m);
     }
 
