@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Training tokens/s of one llama shape in Tessera and in PyTorch (CPU, float32, same threads), in one run.
-# PyTorch is only the anchor: Debian's python3-torch (apt-get install python3-torch), run by /usr/bin/python3.
-# Usage: bench/train-vs-pytorch.sh [--dim 256 --layers 6 --heads 8 --kv-heads 4 --ffn 688 --vocab 8192
+# PyTorch is only the anchor: Debian's python3-torch with OpenBLAS (apt-get install python3-torch libopenblas0-pthread), run by /usr/bin/python3.
+# Usage: bench/train-vs-pytorch.sh [--dim 256 --layers 6 --heads 8 --kv-heads 4 --ffn 688 --vocab 4096
 #                                   --seq 256 --batch 8 --threads 2 --warmup 3 --steps 10]
 # Prints the machine, the load average, both JSON lines and the ratio Tessera / PyTorch.
 set -euo pipefail
@@ -10,6 +10,16 @@ source "$ROOT/.ci/jdk.sh"
 cd "$ROOT"
 PY=${PYTHON:-/usr/bin/python3}
 "$PY" -c 'import torch' 2>/dev/null || { echo "PyTorch not found for $PY: apt-get install -y python3-torch" >&2; exit 1; }
+# Debian's torch does its matrix products through the system BLAS; with only the reference BLAS (libblas3) it runs
+# ~35x below an optimised one, and the anchor would mean nothing
+GFLOPS=$("$PY" -c 'import torch, time
+torch.set_num_threads(1); a = torch.randn(1024, 1024); b = torch.randn(1024, 1024); a @ b
+t = time.time(); [a @ b for _ in range(3)]; print(int(3 * 2 * 1024**3 / (time.time() - t) / 1e9))')
+echo "pytorch: one-thread 1024x1024 matmul at $GFLOPS GFLOP/s"
+if (( GFLOPS < 20 )); then
+  echo "PyTorch is on an unoptimised BLAS ($GFLOPS GFLOP/s): apt-get install -y libopenblas0-pthread for a fair anchor" >&2
+  exit 1
+fi
 CP_FILE="$ROOT/bench/target/classpath.txt"
 mvn -q -B -ntp -pl bench -am package dependency:build-classpath -DskipTests -Dmdep.outputFile="$CP_FILE" >/dev/null
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores; $("$JAVA_HOME/bin/java" -version 2>&1 | head -1)"

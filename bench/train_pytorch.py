@@ -12,7 +12,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 p = argparse.ArgumentParser()
-for k, d in [("dim", 256), ("layers", 6), ("heads", 8), ("kv-heads", 4), ("ffn", 688), ("vocab", 8192),
+for k, d in [("dim", 256), ("layers", 6), ("heads", 8), ("kv-heads", 4), ("ffn", 688), ("vocab", 4096),
              ("seq", 256), ("batch", 8), ("threads", 2), ("warmup", 3), ("steps", 10)]:
     p.add_argument("--" + k, type=int, default=d)
 a = p.parse_args()

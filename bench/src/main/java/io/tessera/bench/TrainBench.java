@@ -14,14 +14,14 @@ import java.util.SplittableRandom;
  * random tokens, after warm-up steps. Used by {@code bench/train-vs-pytorch.sh}; prints one JSON line.
  *
  * <pre>
- * java ... io.tessera.bench.TrainBench --dim 256 --layers 6 --heads 8 --kv-heads 4 --ffn 688 --vocab 8192 \
+ * java ... io.tessera.bench.TrainBench --dim 256 --layers 6 --heads 8 --kv-heads 4 --ffn 688 --vocab 4096 \
  *     --seq 256 --batch 8 --threads 2 --warmup 3 --steps 10
  * </pre>
  */
 public final class TrainBench {
     public static void main(String[] args) {
         TrainConfig c = TrainConfig.defaults();
-        c.dim = 256; c.layers = 6; c.heads = 8; c.kvHeads = 4; c.ffn = 688; c.vocab = 8192; c.seqLen = 256; c.batch = 8;
+        c.dim = 256; c.layers = 6; c.heads = 8; c.kvHeads = 4; c.ffn = 688; c.vocab = 4096; c.seqLen = 256; c.batch = 8;
         c.threads = 2; c.optimizer = "adamw"; c.lr = 1e-3f; c.warmup = 0; c.schedule = "constant"; c.tied = true;
         int warmup = 3, steps = 10;
         for (int i = 0; i < args.length; i += 2) {

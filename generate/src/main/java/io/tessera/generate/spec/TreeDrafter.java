@@ -107,7 +107,7 @@ public final class TreeDrafter implements Drafter {
                 parents[i] = tree.parent(added.get(i));
             }
             // the draft session's tree receives the nodes in the same order, so node numbers agree
-            catchUp(tree, added.get(0));
+            checkInStep(added.get(0));
             float[][] logits = draft.session.extendTree(tokens, parents);
             for (int i = 0; i < tokens.length; i++) {
                 offer(queue, new Expansion(added.get(i), values.get(i), sampler.distribution(logits[i])));
@@ -118,7 +118,7 @@ public final class TreeDrafter implements Drafter {
     }
 
     /** The draft session's tree must hold every node before {@code first}; they all have been run (rounds run in order). */
-    private void catchUp(DraftTree tree, int first) {
+    private void checkInStep(int first) {
         if (draft.session.treeSize() != first) {
             throw new IllegalStateException("draft tree out of step: " + draft.session.treeSize() + " vs " + first);
         }
