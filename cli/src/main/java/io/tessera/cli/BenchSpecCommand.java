@@ -7,6 +7,7 @@ import io.tessera.TesseraException;
 import io.tessera.generate.GenerationResult;
 import io.tessera.generate.Generator;
 import io.tessera.generate.SamplerConfig;
+import io.tessera.generate.spec.SpecStats;
 import io.tessera.generate.spec.Speculation;
 import io.tessera.model.Model;
 import io.tessera.model.Session;
@@ -62,11 +63,13 @@ final class BenchSpecCommand implements Callable<Integer> {
         if (spec.mode == null && needDraft) spec.mode = "draft"; // only to load the draft the same way generate does
         List<Row> rows = new ArrayList<>();
         try (Model model = Model.load(opts.modelPath()); Model draft = needDraft ? spec.loadDraft(opts) : null) {
-            SamplerConfig sc = SamplerConfig.defaults().withTemperature(temperature).withSeed(1);
+            SamplerConfig sc = SamplerConfig.defaults().withTemperature(temperature);
             for (String kind : prompts) {
                 String text = prompt(kind);
                 double[][] speed = new double[chosen.size() + 1][reps];
-                double[] acceptance = new double[chosen.size() + 1], perPass = new double[chosen.size() + 1];
+                // counts summed over the recorded repetitions, each with its own sampling seed
+                long[] steps = new long[chosen.size() + 1], drafted = new long[chosen.size() + 1];
+                long[] accepted = new long[chosen.size() + 1], emitted = new long[chosen.size() + 1];
                 // r = -1: warm-up rounds, not recorded, repeated for at least 3 s so that the JIT has compiled the kernels
                 long warmUntil = System.nanoTime() + 3_000_000_000L;
                 for (int r = -1; r < reps; r = r < 0 && System.nanoTime() < warmUntil ? -1 : r + 1) {
@@ -77,12 +80,14 @@ final class BenchSpecCommand implements Callable<Integer> {
                             spec.drafts = ks.get(i - 1);
                             s = spec.speculation(chosen.get(i - 1).needsDraft ? draft : null);
                         }
-                        GenerationResult g = run(model, s, sc, text);
+                        GenerationResult g = run(model, s, sc.withSeed(1 + Math.max(0, r)), text);
                         if (r < 0) continue;
                         speed[i][r] = i == 0 ? g.generationTokensPerSecond() : g.tokens().length * 1e9 / g.generationNanos();
                         if (g.speculation() != null) {
-                            acceptance[i] = g.speculation().acceptanceRate();
-                            perPass[i] = g.speculation().meanAcceptedLength();
+                            steps[i] += g.speculation().steps();
+                            drafted[i] += g.speculation().drafted();
+                            accepted[i] += g.speculation().accepted();
+                            emitted[i] += g.speculation().emitted();
                         }
                     }
                 }
@@ -90,7 +95,8 @@ final class BenchSpecCommand implements Callable<Integer> {
                 rows.add(new Row(kind, "plain", plain, 1.0, 0, 1.0));
                 for (int i = 1; i <= chosen.size(); i++) {
                     double v = median(speed[i]);
-                    rows.add(new Row(kind, labels.get(i - 1), v, v / plain, acceptance[i], perPass[i]));
+                    SpecStats st = new SpecStats(steps[i], drafted[i], accepted[i], emitted[i]);
+                    rows.add(new Row(kind, labels.get(i - 1), v, v / plain, st.acceptanceRate(), st.meanAcceptedLength()));
                 }
             }
             print(model, draft, rows);
@@ -130,7 +136,7 @@ final class BenchSpecCommand implements Callable<Integer> {
             }
             Main.OUT.println(mapper.writeValueAsString(o));
         } else {
-            Main.OUT.printf("model %s%s, %d threads, %d tokens, %d repetitions (medians), temperature %s%n",
+            Main.OUT.printf("model %s%s, %d threads, %d tokens, %d repetitions (tokens/s: medians; acceptance, tok/pass: totals; seeds 1..R), temperature %s%n",
                     model.path().getFileName(), draft != null ? ", draft " + draft.path().getFileName() : "",
                     opts.threads, n, reps, temperature);
             Main.OUT.printf("%-6s %-16s %10s %8s %11s %10s%n", "prompt", "mode", "tokens/s", "speedup", "acceptance", "tok/pass");
