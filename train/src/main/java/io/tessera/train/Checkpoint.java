@@ -77,10 +77,12 @@ public final class Checkpoint {
     }
 
     /** Writes the training state sidecar, then the model file. */
-    static void write(Path path, TrainConfig c, Params p, Optimizer opt, Map<String, GGUFValue> tokenizer, GGMLType type, long step) {
+    static void write(Path path, TrainConfig c, Params p, Optimizer opt, Map<String, GGUFValue> tokenizer, GGMLType type, long step,
+                      double[] targetCounts) {
         GGUFWriter w = new GGUFWriter();
         w.put("general.architecture", "tessera-training-state");
         w.put(STEP_KEY, GGUFValue.of(step));
+        if (targetCounts != null) w.put(TARGET_COUNTS_KEY, GGUFValue.of(targetCounts)); // doubles: resume stays bit-identical
         c.toMap().forEach((k, v) -> w.put("training.config." + k, v));
         opt.saveScalars((k, v) -> w.put("training.optimizer." + k, v));
         for (Param t : p.all()) {
@@ -94,7 +96,10 @@ public final class Checkpoint {
 
     /** The training state of a checkpoint, ready to resume. */
     record State(TrainConfig config, long step, Map<String, GGUFValue> optimizerScalars, Map<String, float[]> tensors,
-                 Map<String, GGUFValue> tokenizer) {}
+                 Map<String, GGUFValue> tokenizer, double[] targetCounts) {}
+
+    /** The rare-token gating's running counts (objectives state), when the run used it. */
+    static final String TARGET_COUNTS_KEY = "training.objectives.target_counts";
 
     static State read(Path model) {
         Path side = sidecar(model);
@@ -126,7 +131,14 @@ public final class Checkpoint {
                 for (int i = 0; i < a.length; i++) a[i] = t.data().get(ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 4L * i);
                 tensors.put(t.name(), a);
             }
-            return new State(c, step, scalars, tensors, tokenizer);
+            double[] counts = null;
+            if (f.has(TARGET_COUNTS_KEY)) {
+                if (!(f.metadata().get(TARGET_COUNTS_KEY).value() instanceof double[] d)) {
+                    throw new TesseraException(side + ": metadata '" + TARGET_COUNTS_KEY + "' is not an array of FLOAT64");
+                }
+                counts = d;
+            }
+            return new State(c, step, scalars, tensors, tokenizer, counts);
         }
     }
 }

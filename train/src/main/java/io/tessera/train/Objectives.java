@@ -52,6 +52,16 @@ public final class Objectives {
         return this;
     }
 
+    /** The rare-token gating's running target counts (null before the first step or without gating): saved in checkpoints. */
+    double[] targetCounts() {
+        return targetCounts == null ? null : targetCounts.clone();
+    }
+
+    /** Restores the running target counts of a checkpoint, so that a resumed run gates exactly as an uninterrupted one. */
+    void restoreTargetCounts(double[] counts) {
+        this.targetCounts = counts == null ? null : counts.clone();
+    }
+
     public Objectives lowProbDamping(double alpha) {
         if (!(alpha >= 0 && alpha <= 1)) throw new TesseraException("objectives: low-probability damping alpha must be in [0, 1], got " + alpha);
         this.lowProbAlpha = alpha;

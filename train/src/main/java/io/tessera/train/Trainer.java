@@ -32,6 +32,7 @@ public final class Trainer implements AutoCloseable {
     private final Optimizer optimizer;
     private long step;
     private Objectives objectives;
+    private double[] resumedTargetCounts; // objectives state of the checkpoint this run resumed from
 
     private int checkpointEvery;
     private Path checkpointPath;
@@ -92,6 +93,7 @@ public final class Trainer implements AutoCloseable {
         Trainer t = new Trainer(c, data, s);
         t.lastCheckpoint = checkpoint;
         t.lastCheckpointStep = s.step();
+        t.resumedTargetCounts = s.targetCounts();
         return t;
     }
 
@@ -107,6 +109,7 @@ public final class Trainer implements AutoCloseable {
     /** Token-level objectives (loss weights, selective loss, gradient gating, low-probability damping). */
     public Trainer objectives(Objectives o) {
         this.objectives = o;
+        if (resumedTargetCounts != null) o.restoreTargetCounts(resumedTargetCounts);
         return this;
     }
 
@@ -169,7 +172,8 @@ public final class Trainer implements AutoCloseable {
 
     /** Writes a checkpoint (model GGUF + training-state sidecar) now. */
     public void save(Path path) {
-        Checkpoint.write(path, c, params, optimizer, tokenizer, checkpointType, step);
+        Checkpoint.write(path, c, params, optimizer, tokenizer, checkpointType, step,
+                objectives != null ? objectives.targetCounts() : null);
         lastCheckpoint = path;
         lastCheckpointStep = step;
     }

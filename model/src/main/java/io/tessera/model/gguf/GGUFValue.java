@@ -18,6 +18,7 @@ public record GGUFValue(GGUFValueType type, GGUFValueType elementType, Object va
     public static GGUFValue of(String[] v) { return new GGUFValue(GGUFValueType.ARRAY, GGUFValueType.STRING, v); }
     public static GGUFValue of(float[] v) { return new GGUFValue(GGUFValueType.ARRAY, GGUFValueType.FLOAT32, v); }
     public static GGUFValue of(int[] v) { return new GGUFValue(GGUFValueType.ARRAY, GGUFValueType.INT32, v); }
+    public static GGUFValue of(double[] v) { return new GGUFValue(GGUFValueType.ARRAY, GGUFValueType.FLOAT64, v); }
 
     public boolean isArray() {
         return type == GGUFValueType.ARRAY;
