@@ -31,6 +31,11 @@ public final class RandomModel {
             this(arch, dim, layers, heads, kvHeads, headDim, ffn, vocab, context, 0.02);
         }
 
+        /** The same shape with another vocabulary size. */
+        public Shape withVocab(int n) {
+            return new Shape(arch, dim, layers, heads, kvHeads, headDim, ffn, n, context, sigma);
+        }
+
         public long parameters() {
             int hd = headDim > 0 ? headDim : dim / heads;
             long perLayer = (long) dim * heads * hd * 2 + (long) dim * kvHeads * hd * 2 + 3L * dim * ffn + 2L * dim;
@@ -40,7 +45,8 @@ public final class RandomModel {
 
     /**
      * Named shapes: {@code test} (tiny, rows of 256 so every type applies), {@code 260K} (stories260K),
-     * {@code 15M} (stories15M), {@code 1B} (TinyLlama 1.1B; for qwen3 Qwen3-0.6B; for qwen2 Qwen2.5-0.5B).
+     * {@code 15M} (stories15M), {@code 1B} (TinyLlama 1.1B; for qwen3 Qwen3-0.6B; for qwen2 Qwen2.5-0.5B),
+     * {@code 3.2-1B} (llama only: Llama 3.2 1B, 128256-token vocabulary).
      */
     public static Shape shape(String arch, String params) {
         String p = params.toUpperCase(Locale.ROOT);
@@ -55,10 +61,11 @@ public final class RandomModel {
             case "llama:260K" -> new Shape("llama", 64, 5, 8, 4, 0, 172, 512, 128);
             case "llama:15M" -> new Shape("llama", 288, 6, 6, 6, 0, 768, 32000, 2048);
             case "llama:1B", "llama:1.1B" -> new Shape("llama", 2048, 22, 32, 4, 0, 5632, 32000, 2048);
+            case "llama:3.2-1B" -> new Shape("llama", 2048, 16, 32, 8, 64, 8192, 128256, 2048); // Llama 3.2 1B
             case "qwen3:15M" -> new Shape("qwen3", 256, 6, 4, 2, 64, 768, 32000, 2048);
             case "qwen3:1B", "qwen3:0.6B" -> new Shape("qwen3", 1024, 28, 16, 8, 128, 3072, 151936, 4096);
             default -> throw new TesseraException("model random: unknown shape '" + params + "' for --arch " + arch
-                    + " (llama: test, 260K, 15M, 1B; qwen2: test, 1B; qwen3: test, 15M, 1B)");
+                    + " (llama: test, 260K, 15M, 1B, 3.2-1B; qwen2: test, 1B; qwen3: test, 15M, 1B)");
         };
     }
 
