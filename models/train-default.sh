@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds Tessera's default model and its draft model from nothing, in one command (run from anywhere):
 #
-#   models/train-default.sh                  # the full run: about 55 minutes on a quiet 2-core machine (75 loaded)
+#   models/train-default.sh                  # the full run: 45 minutes measured on this 2-core machine under other load
 #   TESSERA_QUICK=1 models/train-default.sh  # the same pipeline on a tiny budget (20 steps each, short eval),
 #                                            # about 4-5 minutes; its outputs stay in models/data/quick/
 #
