@@ -7,6 +7,7 @@ import io.tessera.tokenizer.StreamingDetokenizer;
 import io.tessera.tokenizer.Tokenizer;
 
 import io.tessera.generate.spec.Drafter;
+import io.tessera.generate.spec.SpecStats;
 import io.tessera.generate.spec.Speculation;
 import io.tessera.generate.spec.SpeculativeDecoder;
 
@@ -75,82 +76,86 @@ public final class Generator {
     /** Continues from already-tokenized input in a caller-owned session. */
     public GenerationResult run(Session session, int[] promptTokens, TextSink onText) {
         if (speculation != null) return runSpeculative(session, promptTokens, onText);
-        Tokenizer tokenizer = model.tokenizer();
         Sampler sampler = new Sampler(samplerConfig);
-        // primed with the prompt so that the text streamed is exactly decode(prompt + output) - decode(prompt)
-        StreamingDetokenizer detok = tokenizer.streamingDetokenizer(false);
-        for (int t : promptTokens) detok.feed(t);
-        int[] history = Arrays.copyOf(promptTokens, promptTokens.length + Math.max(0, maxTokens));
-        int length = promptTokens.length;
-        StringBuilder text = new StringBuilder();
-
+        Output out = new Output(promptTokens, onText);
         long t0 = System.nanoTime();
         float[] logits = session.prefill(promptTokens);
         long t1 = System.nanoTime();
-        String stop = "length";
-        int generated = 0;
-        while (generated < maxTokens) {
-            int token = sampler.sample(logits, history, length);
-            history[length++] = token;
-            generated++;
-            if (!ignoreEos && tokenizer.isEog(token)) {
-                stop = "eos";
-                break;
-            }
-            String piece = detok.feed(token);
-            if (!piece.isEmpty()) {
-                text.append(piece);
-                if (!onText.accept(piece)) { stop = "stopped"; break; }
-            }
-            if (generated == maxTokens) break;
-            if (session.position() >= session.contextLength()) { stop = "context"; break; }
+        while (out.generated() < maxTokens) {
+            int token = sampler.sample(logits, out.history, out.length);
+            if (!out.add(token)) break;
+            if (session.position() >= session.contextLength()) { out.stop = "context"; break; }
             logits = session.decode(token);
         }
-        String rest = detok.flush();
-        if (!rest.isEmpty()) {
-            text.append(rest);
-            onText.accept(rest);
-        }
-        long t2 = System.nanoTime();
-        int[] tokens = Arrays.copyOfRange(history, promptTokens.length, length);
-        return new GenerationResult(promptTokens, tokens, text.toString(), stop, t1 - t0, t2 - t1);
+        return out.finish(t0, t1, null);
     }
 
     private GenerationResult runSpeculative(Session session, int[] promptTokens, TextSink onText) {
-        Tokenizer tokenizer = model.tokenizer();
-        StreamingDetokenizer detok = tokenizer.streamingDetokenizer(false);
-        for (int t : promptTokens) detok.feed(t);
-        int[] out = new int[Math.max(0, maxTokens)];
-        int generated = 0;
-        StringBuilder text = new StringBuilder();
-        String stop = "length";
+        Output out = new Output(promptTokens, onText);
         try (Drafter drafter = speculation.newDrafter(session, samplerConfig)) {
             SpeculativeDecoder decoder = new SpeculativeDecoder(session, drafter, samplerConfig);
             long t0 = System.nanoTime();
             decoder.start(promptTokens);
             long t1 = System.nanoTime();
             steps:
-            while (generated < maxTokens) {
-                if (!decoder.hasRoom()) { stop = "context"; break; }
-                for (int token : decoder.step()) {
-                    out[generated++] = token;
-                    if (!ignoreEos && tokenizer.isEog(token)) { stop = "eos"; break steps; }
-                    String piece = detok.feed(token);
-                    if (!piece.isEmpty()) {
-                        text.append(piece);
-                        if (!onText.accept(piece)) { stop = "stopped"; break steps; }
-                    }
-                    if (generated == maxTokens) break steps;
+            while (out.generated() < maxTokens) {
+                if (!decoder.hasRoom()) { out.stop = "context"; break; }
+                for (int token : decoder.step()) if (!out.add(token)) break steps;
+            }
+            return out.finish(t0, t1, decoder.stats());
+        }
+    }
+
+    /** The tokens as they are produced, one at a time: the stop conditions, the streamed text and the result. */
+    private final class Output {
+        final int[] prompt;
+        final int[] history; // the prompt, then the generated tokens: history[0, length)
+        int length;
+        final TextSink sink;
+        // primed with the prompt so that the text streamed is exactly decode(prompt + output) - decode(prompt)
+        final StreamingDetokenizer detok = model.tokenizer().streamingDetokenizer(false);
+        final StringBuilder text = new StringBuilder();
+        String stop = "length";
+
+        Output(int[] prompt, TextSink sink) {
+            this.prompt = prompt;
+            this.sink = sink;
+            this.history = Arrays.copyOf(prompt, prompt.length + Math.max(0, maxTokens));
+            this.length = prompt.length;
+            for (int t : prompt) detok.feed(t);
+        }
+
+        int generated() {
+            return length - prompt.length;
+        }
+
+        /** Takes the next token; false when generation ends here ({@link #stop} says why). */
+        boolean add(int token) {
+            history[length++] = token;
+            if (!ignoreEos && model.tokenizer().isEog(token)) {
+                stop = "eos";
+                return false;
+            }
+            String piece = detok.feed(token);
+            if (!piece.isEmpty()) {
+                text.append(piece);
+                if (!sink.accept(piece)) {
+                    stop = "stopped";
+                    return false;
                 }
             }
+            return generated() < maxTokens;
+        }
+
+        GenerationResult finish(long t0, long t1, SpecStats speculation) {
             String rest = detok.flush();
             if (!rest.isEmpty()) {
                 text.append(rest);
-                onText.accept(rest);
+                sink.accept(rest);
             }
             long t2 = System.nanoTime();
-            return new GenerationResult(promptTokens, Arrays.copyOf(out, generated), text.toString(), stop, t1 - t0, t2 - t1,
-                    decoder.stats());
+            return new GenerationResult(prompt, Arrays.copyOfRange(history, prompt.length, length), text.toString(), stop,
+                    t1 - t0, t2 - t1, speculation);
         }
     }
 }
