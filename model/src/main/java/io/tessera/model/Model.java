@@ -76,9 +76,8 @@ public final class Model implements AutoCloseable {
 
     /** @param contextLength positions the KV cache may hold; 0 means the model's trained context length. */
     public Session newSession(int contextLength, int threads) {
-        int ctx = contextLength > 0 ? contextLength : config.contextLength();
-        if (ctx < 1) throw new TesseraException("context length must be positive, got " + ctx);
-        return new Session(this, ctx, threads);
+        int ctx = sessionContext(contextLength); // checked before the pool's threads start
+        return new Session(this, ctx, new Parallel(threads), true);
     }
 
     /**
@@ -87,9 +86,14 @@ public final class Model implements AutoCloseable {
      * Closing it leaves the threads to {@code other}.
      */
     public Session newSession(int contextLength, Session other) {
+        return new Session(this, sessionContext(contextLength), other.pool(), false);
+    }
+
+    /** {@code contextLength}, or the model's own when 0. */
+    private int sessionContext(int contextLength) {
         int ctx = contextLength > 0 ? contextLength : config.contextLength();
         if (ctx < 1) throw new TesseraException("context length must be positive, got " + ctx);
-        return new Session(this, ctx, other.pool());
+        return ctx;
     }
 
     @Override

@@ -16,24 +16,16 @@ public final class Session implements AutoCloseable {
     private final int contextLength;
     private int position;
     // the speculative tree after position: node i sits in KV slot position + i
-    private int[] treeTokens = new int[0], treeParents = new int[0], treeDepths = new int[0];
+    private int[] treeParents = new int[0], treeDepths = new int[0];
     private int treeSize;
 
-    Session(Model model, int contextLength, Parallel pool) {
+    /** @param ownsPool whether closing this session closes {@code pool} (false when it is another session's) */
+    Session(Model model, int contextLength, Parallel pool, boolean ownsPool) {
         this.model = model;
         this.transformer = model.transformer();
         this.contextLength = contextLength;
-        this.ownsPool = pool == null;
-        this.parallel = pool != null ? pool : new Parallel(Parallel.defaultThreads());
-        this.state = transformer.newState(contextLength, parallel);
-    }
-
-    Session(Model model, int contextLength, int threads) {
-        this.model = model;
-        this.transformer = model.transformer();
-        this.contextLength = contextLength;
-        this.ownsPool = true;
-        this.parallel = new Parallel(threads);
+        this.parallel = pool;
+        this.ownsPool = ownsPool;
         this.state = transformer.newState(contextLength, parallel);
     }
 
@@ -89,9 +81,8 @@ public final class Session implements AutoCloseable {
         int n = tokens.length;
         if (n == 0) return new float[0][];
         checkRoom(treeSize + n);
-        if (treeTokens.length < treeSize + n) {
-            int cap = Math.max(treeSize + n, treeTokens.length * 2);
-            treeTokens = java.util.Arrays.copyOf(treeTokens, cap);
+        if (treeParents.length < treeSize + n) {
+            int cap = Math.max(treeSize + n, treeParents.length * 2);
             treeParents = java.util.Arrays.copyOf(treeParents, cap);
             treeDepths = java.util.Arrays.copyOf(treeDepths, cap);
         }
@@ -101,7 +92,6 @@ public final class Session implements AutoCloseable {
             if (parent < -1 || parent >= node) {
                 throw new IllegalArgumentException("tree node " + node + ": parent " + parent + " is not an earlier node or -1");
             }
-            treeTokens[node] = tokens[i];
             treeParents[node] = parent;
             treeDepths[node] = parent < 0 ? 0 : treeDepths[parent] + 1;
         }
