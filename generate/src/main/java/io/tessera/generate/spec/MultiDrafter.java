@@ -13,7 +13,8 @@ import java.util.SplittableRandom;
  * (recursive rejection, SpecTr's k-sequential selection, or the two-step importance-sampling scheme); each chain
  * then continues on its own. The k chains advance together, one batched draft pass per token (a tree mask keeps
  * them apart). With greedy settings the first tokens are the draft's k most likely tokens instead. The chains'
- * length adapts like {@link ModelDrafter}'s.
+ * length adapts like {@link LookupDrafter}'s: two more after a fully accepted chain, the accepted length plus one
+ * otherwise.
  */
 public final class MultiDrafter implements Drafter {
     private final DraftSession draft;
@@ -48,9 +49,10 @@ public final class MultiDrafter implements Drafter {
         float[] q = sampler.distribution(draft.sync(context, n));
         int[] chain = new int[k];
         if (greedy) {
-            int[] top = topTokens(q, k);
-            for (int i = 0; i < top.length; i++) chain[i] = tree.add(-1, top[i], null);
-            if (top.length < k) chain = java.util.Arrays.copyOf(chain, top.length);
+            int[] top = Selection.topK(q, k);
+            int kept = 0; // the tokens with probability > 0 (the top-k filter may leave fewer than k)
+            while (kept < k && top[kept] >= 0 && q[top[kept]] > 0) chain[kept] = tree.add(-1, top[kept++], null);
+            if (kept < k) chain = java.util.Arrays.copyOf(chain, kept);
         } else {
             tree.selection(-1, rule);
             for (int i = 0; i < k; i++) chain[i] = tree.add(-1, Selection.sample(q, random), q);
@@ -70,21 +72,6 @@ public final class MultiDrafter implements Drafter {
         }
         draft.session.discardTree();
         return tree;
-    }
-
-    /** The up to k tokens with the highest probability, most likely first (only tokens with probability > 0). */
-    static int[] topTokens(float[] q, int k) {
-        int[] top = new int[k];
-        int n = 0;
-        boolean[] used = new boolean[q.length];
-        for (; n < k; n++) {
-            int best = -1;
-            for (int i = 0; i < q.length; i++) if (!used[i] && q[i] > 0 && (best < 0 || q[i] > q[best])) best = i;
-            if (best < 0) break;
-            used[best] = true;
-            top[n] = best;
-        }
-        return java.util.Arrays.copyOf(top, n);
     }
 
     @Override

@@ -71,25 +71,8 @@ public final class RecycleDrafter implements Drafter {
 
     private void update(int token, float[] logits) {
         int base = token * k;
-        int[] top = topK(logits, k);
+        int[] top = Selection.topK(logits, k);
         System.arraycopy(top, 0, successors, base, top.length);
-    }
-
-    /** The k highest logits' indices, highest first (ties: lower index first). */
-    static int[] topK(float[] logits, int k) {
-        int[] top = new int[k];
-        Arrays.fill(top, -1);
-        for (int i = 0; i < logits.length; i++) {
-            float l = logits[i];
-            if (top[k - 1] >= 0 && l <= logits[top[k - 1]]) continue;
-            int j = k - 1;
-            while (j > 0 && (top[j - 1] < 0 || l > logits[top[j - 1]])) {
-                top[j] = top[j - 1];
-                j--;
-            }
-            top[j] = i;
-        }
-        return top;
     }
 
     private static int[] append(int[] a, int v) {

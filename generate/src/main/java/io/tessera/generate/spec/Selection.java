@@ -239,6 +239,23 @@ final class Selection {
         return 1 / sum;
     }
 
+    /** The indices of the k highest values, highest first (ties: lower index first; -1 where there are fewer than k). */
+    static int[] topK(float[] logits, int k) {
+        int[] top = new int[k];
+        Arrays.fill(top, -1);
+        for (int i = 0; i < logits.length; i++) {
+            float l = logits[i];
+            if (top[k - 1] >= 0 && l <= logits[top[k - 1]]) continue;
+            int j = k - 1;
+            while (j > 0 && (top[j - 1] < 0 || l > logits[top[j - 1]])) {
+                top[j] = top[j - 1];
+                j--;
+            }
+            top[j] = i;
+        }
+        return top;
+    }
+
     /** A draw from distribution p. */
     static int sample(float[] p, SplittableRandom random) {
         double r = random.nextDouble(), cum = 0;
