@@ -60,9 +60,8 @@ final class BenchSpecCommand implements Callable<Integer> {
             }
         }
         boolean needDraft = chosen.stream().anyMatch(m -> m.needsDraft);
-        if (spec.mode == null && needDraft) spec.mode = "draft"; // only to load the draft the same way generate does
         List<Row> rows = new ArrayList<>();
-        try (Model model = Model.load(opts.modelPath()); Model draft = needDraft ? spec.loadDraft(opts) : null) {
+        try (Model model = Model.load(opts.modelPath()); Model draft = needDraft ? spec.loadDraft(Speculation.Mode.DRAFT, opts) : null) {
             SamplerConfig sc = SamplerConfig.defaults().withTemperature(temperature);
             for (String kind : prompts) {
                 String text = prompt(kind);
@@ -76,9 +75,8 @@ final class BenchSpecCommand implements Callable<Integer> {
                     for (int i = 0; i <= chosen.size(); i++) {
                         Speculation s = null;
                         if (i > 0) {
-                            spec.mode = chosen.get(i - 1).flag;
-                            spec.drafts = ks.get(i - 1);
-                            s = spec.speculation(chosen.get(i - 1).needsDraft ? draft : null);
+                            Speculation.Mode mode = chosen.get(i - 1);
+                            s = spec.speculation(mode, ks.get(i - 1), mode.needsDraft ? draft : null);
                         }
                         GenerationResult g = run(model, s, sc.withSeed(1 + Math.max(0, r)), text);
                         if (r < 0) continue;

@@ -53,6 +53,11 @@ final class SpecOptions {
             if (draft != null) throw new TesseraException("--spec " + m.flag + " drafts without a model: drop --draft");
             return null;
         }
+        return loadDraft(m, opts);
+    }
+
+    /** The draft model for mode {@code m}: --draft, or with the default model its draft sibling. */
+    Model loadDraft(Speculation.Mode m, ModelOptions opts) {
         Path path = draft;
         if (path == null && opts.isDefaultModel()) {
             path = ModelOptions.defaultModel("tessera-draft.gguf");
@@ -64,7 +69,11 @@ final class SpecOptions {
 
     /** The speculation settings, or null without --spec. */
     Speculation speculation(Model draftModel) {
-        if (mode == null) return null;
+        return mode == null ? null : speculation(Speculation.Mode.parse(mode), drafts, draftModel);
+    }
+
+    /** The settings of these options for mode {@code m} with {@code drafts} chains (multi-draft). */
+    Speculation speculation(Speculation.Mode m, int drafts, Model draftModel) {
         if (draftLength < 1) throw new TesseraException("--draft-length must be at least 1, got " + draftLength);
         if (drafts < 1) throw new TesseraException("--drafts must be at least 1, got " + drafts);
         if (treeBudget < 1) throw new TesseraException("--tree-budget must be at least 1, got " + treeBudget);
@@ -75,7 +84,7 @@ final class SpecOptions {
         } catch (IllegalArgumentException e) {
             throw new TesseraException("--selection: unknown rule '" + selection + "' (expected recursive, spectr or importance)");
         }
-        Speculation s = Speculation.of(Speculation.Mode.parse(mode)).draft(draftModel).draftLength(draftLength).drafts(drafts)
+        Speculation s = Speculation.of(m).draft(draftModel).draftLength(draftLength).drafts(drafts)
                 .selection(rule).treeBudget(treeBudget).stopBelow(stopBelow);
         if (selfLayers != null) s.selfLayers(selfLayers);
         return s;
