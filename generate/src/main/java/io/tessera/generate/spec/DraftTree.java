@@ -53,20 +53,6 @@ public final class DraftTree {
     public int parent(int node) { return parents[node]; }
     public float[] proposal(int node) { return proposals[node]; }
 
-    /** Number of nodes on the path from a first drafted token down to {@code node}. */
-    public int depth(int node) {
-        int d = 0;
-        for (int i = node; i >= 0; i = parents[i]) d++;
-        return d;
-    }
-
-    /** The tokens of the path ending at {@code node}, first drafted token first. */
-    public int[] pathTokens(int node) {
-        int[] p = new int[depth(node)];
-        for (int i = node, k = p.length - 1; i >= 0; i = parents[i], k--) p[k] = tokens[i];
-        return p;
-    }
-
     /** The children of {@code node} (-1: the first drafted tokens) in the order added. */
     public int[] children(int node) {
         int n = 0;
@@ -75,7 +61,4 @@ public final class DraftTree {
         for (int i = 0, k = 0; i < size; i++) if (parents[i] == node) c[k++] = i;
         return c;
     }
-
-    public int[] tokens() { return Arrays.copyOf(tokens, size); }
-    public int[] parents() { return Arrays.copyOf(parents, size); }
 }

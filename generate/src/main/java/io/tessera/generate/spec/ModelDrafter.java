@@ -39,11 +39,6 @@ public final class ModelDrafter implements Drafter {
         this.length = Math.max(1, maxLength / 2);
     }
 
-    /** The current adaptive draft length. */
-    public int draftLength() {
-        return length;
-    }
-
     @Override
     public DraftTree draft(int[] context, int n) {
         DraftTree tree = new DraftTree();

@@ -67,7 +67,6 @@ public final class Speculation {
     }
 
     public Mode mode() { return mode; }
-    public Model draftModel() { return draft; }
 
     /** The draft model (modes draft, multi-draft, tree); its vocabulary must be the target's. */
     public Speculation draft(Model model) { this.draft = model; return this; }
