@@ -3,14 +3,11 @@ package io.tessera.cli;
 import io.tessera.TesseraException;
 import io.tessera.model.GGUFTokenizer;
 import io.tessera.model.RandomModel;
-import io.tessera.model.gguf.GGUFWriter;
 import io.tessera.tokenizer.hf.GgufExport;
 import io.tessera.tokenizer.hf.HFTokenizer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
@@ -30,20 +27,14 @@ final class ModelCommand {
         @Option(names = "--verbose", description = "print stack traces on errors") boolean verbose;
 
         @Override
-        public Integer call() throws IOException {
+        public Integer call() {
             RandomModel.Shape shape = RandomModel.shape(arch, params);
             long t0 = System.nanoTime();
             if (tokenizerJson != null) {
                 if (vocabFrom != null) throw new TesseraException("--tokenizer and --vocab-from both give a vocabulary: keep one");
                 HFTokenizer tok = HFTokenizer.load(tokenizerJson);
                 shape = shape.withVocab(tok.vocabSize());
-                Path vocab = Files.createTempFile(out.toAbsolutePath().getParent(), "vocab", ".gguf");
-                try {
-                    new GGUFWriter().put("general.architecture", arch).putAll(GGUFTokenizer.metadata(GgufExport.of(tok))).write(vocab);
-                    RandomModel.write(shape, type, seed, vocab, out);
-                } finally {
-                    Files.deleteIfExists(vocab);
-                }
+                RandomModel.writeWithVocabulary(shape, type, seed, GGUFTokenizer.metadata(GgufExport.of(tok)), out);
             } else {
                 RandomModel.write(shape, type, seed, vocabFrom, out);
             }

@@ -75,6 +75,14 @@ public final class RandomModel {
      * and the output matrix Q6_K, as llama-quantize does).
      */
     public static void write(Shape s, String type, long seed, Path vocabFrom, Path out) {
+        writeWithVocabulary(s, type, seed, vocabFrom == null ? null : vocabulary(vocabFrom, s.vocab()), out);
+    }
+
+    /**
+     * {@link #write} with the vocabulary given as GGUF tokenizer metadata ({@code tokenizer.*} keys, e.g. from
+     * {@link GGUFTokenizer#metadata}); null for the synthetic one.
+     */
+    public static void writeWithVocabulary(Shape s, String type, long seed, Map<String, GGUFValue> vocabulary, Path out) {
         String t = type.toUpperCase(Locale.ROOT);
         GGMLType base = switch (t) {
             case "Q4_K_M" -> GGMLType.Q4_K;
@@ -105,7 +113,13 @@ public final class RandomModel {
         w.put(a + "attention.layer_norm_rms_epsilon", 1e-5f);
         w.put(a + "rope.freq_base", s.arch().equals("qwen3") ? 1_000_000f : 10000f);
         w.put(a + "vocab_size", s.vocab());
-        putVocabulary(w, s.vocab(), vocabFrom);
+        if (vocabulary == null) {
+            w.putAll(syntheticVocabulary(s.vocab()));
+        } else {
+            int n = ((String[]) vocabulary.get("tokenizer.ggml.tokens").value()).length;
+            if (n != s.vocab()) throw new TesseraException("model random: the vocabulary has " + n + " tokens, the shape needs " + s.vocab());
+            w.putAll(vocabulary);
+        }
 
         SplittableRandom root = new SplittableRandom(seed);
         matrix(w, "token_embd.weight", s.dim(), s.vocab(), base, s.sigma(), root.split());
@@ -185,16 +199,15 @@ public final class RandomModel {
         w.addTensor(name, type, new long[]{cols, rows}, all);
     }
 
-    private static void putVocabulary(GGUFWriter w, int vocab, Path vocabFrom) {
-        if (vocabFrom != null) {
-            try (GGUFFile f = GGUFFile.open(vocabFrom)) {
-                int n = f.getStringArray("tokenizer.ggml.tokens").length;
-                if (n != vocab) throw new TesseraException(vocabFrom + ": vocabulary has " + n + " tokens, the shape needs " + vocab);
-                f.metadata().forEach((k, v) -> { if (k.startsWith("tokenizer.")) w.put(k, v); });
-            }
-            return;
+    /** The tokenizer metadata ({@code tokenizer.*} keys) of a GGUF file, which must hold {@code vocab} tokens. */
+    private static Map<String, GGUFValue> vocabulary(Path gguf, int vocab) {
+        Map<String, GGUFValue> m = new LinkedHashMap<>();
+        try (GGUFFile f = GGUFFile.open(gguf)) {
+            int n = f.getStringArray("tokenizer.ggml.tokens").length;
+            if (n != vocab) throw new TesseraException(gguf + ": vocabulary has " + n + " tokens, the shape needs " + vocab);
+            f.metadata().forEach((k, v) -> { if (k.startsWith("tokenizer.")) m.put(k, v); });
         }
-        w.putAll(syntheticVocabulary(vocab));
+        return m;
     }
 
     /**
