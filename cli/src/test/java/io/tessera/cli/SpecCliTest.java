@@ -67,6 +67,14 @@ class SpecCliTest {
         CliTest.Run layers = run(null, "generate", "-p", "Hi", "--spec", "self", "--self-layers", "3,1");
         assertThat(layers.code()).isNotZero();
         assertThat(layers.err().strip()).contains("ascending");
+
+        CliTest.Run tooLong = run(null, "bench", "spec", "-n", "300", "-r", "1", "--modes", "lookup", "--prompts", "copy");
+        assertThat(tooLong.code()).isNotZero();
+        assertThat(tooLong.err().strip()).startsWith("tessera: ").contains("-n 300", "context of 256").doesNotContain("\n");
+
+        CliTest.Run sweep = run(null, "bench", "spec", "-n", "4", "--modes", "multi-draft", "--drafts-sweep", "2,0");
+        assertThat(sweep.code()).isNotZero();
+        assertThat(sweep.err().strip()).contains("--drafts-sweep").contains("got 0");
     }
 
     @Test
