@@ -34,8 +34,11 @@ import java.util.SplittableRandom;
 final class Selection {
     private Selection() {}
 
-    /** Most (k-1)-sequences of the draft support the importance rule enumerates to compute r(y). */
-    static final double MAX_IMPORTANCE_TERMS = 2e6;
+    /**
+     * Most work (the (k-1)-sequences of the draft support it enumerates, times the tokens whose r(y) it needs) the
+     * importance rule may do for one selection: about a tenth of a second.
+     */
+    static final double MAX_IMPORTANCE_WORK = 1e8;
 
     /**
      * Returns the index (into {@code children}) of the accepted child, or -1 when none is accepted; then
@@ -134,6 +137,7 @@ final class Selection {
     private static int importance(float[] p, int[] tokens, float[] q, SplittableRandom random) {
         int k = tokens.length;
         if (k == 0) return -1;
+        requireFeasibleImportance(p, q, k);
         double[] w = new double[k];
         double total = 0;
         for (int i = 0; i < k; i++) total += w[i] = importanceWeight(p, q, tokens[i]);
@@ -165,11 +169,6 @@ final class Selection {
         int s = 0;
         for (float v : q) if (v > 0) s++;
         int n = k - 1;
-        double terms = Math.pow(s, n);
-        if (terms > MAX_IMPORTANCE_TERMS)
-            throw new TesseraException("the importance selection rule needs a smaller draft support (top-k) or fewer drafts: "
-                    + s + " tokens with q > 0 and " + k + " drafts make " + (long) terms + " terms (at most "
-                    + (long) MAX_IMPORTANCE_TERMS + ")");
         double[] qs = new double[s], ws = new double[s];
         for (int x = 0, j = 0; x < q.length; x++)
             if (q[x] > 0) {
@@ -201,8 +200,27 @@ final class Selection {
         return false;
     }
 
+    /**
+     * Refuses, before anything is drawn, a selection whose rejection would cost more than
+     * {@link #MAX_IMPORTANCE_WORK}: r(y) for every token in both supports, each a sum over the (k-1)-sequences of
+     * q's support. (Checked up front so that the error does not depend on the random draws.)
+     */
+    static void requireFeasibleImportance(float[] p, float[] q, int k) {
+        int s = 0, both = 0;
+        for (int x = 0; x < q.length; x++) {
+            if (q[x] > 0) s++;
+            if (q[x] > 0 && p[x] > 0) both++;
+        }
+        double terms = Math.pow(s, k - 1);
+        if (terms * (k - 1 + both) > MAX_IMPORTANCE_WORK)
+            throw new TesseraException("the importance selection rule needs a smaller draft support (top-k) or fewer drafts: "
+                    + s + " tokens with q > 0 and " + k + " drafts make " + (long) terms + " sequences for each of "
+                    + both + " tokens (at most " + (long) MAX_IMPORTANCE_WORK + " operations)");
+    }
+
     /** Importance, nothing accepted: p = norm(max(p - r, 0)) (r is 0 outside the supports of p and q). */
     static void importanceResidual(float[] p, float[] q, int k) {
+        requireFeasibleImportance(p, q, k);
         int m = 0;
         for (int x = 0; x < p.length; x++) if (p[x] > 0 && q[x] > 0) m++;
         int[] ys = new int[m];

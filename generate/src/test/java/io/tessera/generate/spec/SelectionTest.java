@@ -211,6 +211,17 @@ class SelectionTest {
                 .isInstanceOf(TesseraException.class).hasMessageContaining("top-k");
         // two drafts: 2000 terms per r(y), fine
         Selection.select(DraftTree.Selection.IMPORTANCE, q.clone(), new int[]{1, 2}, new float[][]{q, q}, new SplittableRandom(1));
+
+        // two drafts over a 32000-token vocabulary: one term per sequence, but a rejection needs r(y) for every
+        // token, 32000 x 32000 terms (seconds of work), so it is refused too
+        int big = 32000;
+        float[] qBig = new float[big], pBig = new float[big];
+        for (int x = 0; x < big; x++) {
+            qBig[x] = 1f / big;
+            pBig[x] = (x % 2 == 0 ? 1.5f : 0.5f) / big;
+        }
+        assertThatThrownBy(() -> Selection.importanceResidual(pBig, qBig, 2))
+                .isInstanceOf(TesseraException.class).hasMessageContaining("top-k").hasMessageContaining("32000 tokens");
     }
 
     private static String name(Branches rule) {
