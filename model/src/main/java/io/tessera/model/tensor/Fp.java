@@ -97,59 +97,16 @@ final class Fp {
         return ShortVector.fromMemorySegment(S256, s, off, LE);
     }
 
-    /**
-     * Dot product of 32 signed bytes {@code w} (element order) with 32 activations stored by
-     * {@link Q8Input#evenOdd} layout at {@code yOff}: lane k of the result is the sum over elements 4k..4k+3,
-     * the lane layout of AVX2's maddubs + madd pair. Products and pair sums must fit in 16 bits (|w| <= 128).
-     */
-    static IntVector groupDot(ByteVector w, short[] yEvenOdd, int yOff) {
-        ShortVector s = w.reinterpretAsShorts();
-        ShortVector we = s.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8);
-        ShortVector wo = s.lanewise(VectorOperators.ASHR, 8);
-        ShortVector ye = ShortVector.fromArray(S256, yEvenOdd, yOff);
-        ShortVector yo = ShortVector.fromArray(S256, yEvenOdd, yOff + 16);
-        IntVector p = we.mul(ye).add(wo.mul(yo)).reinterpretAsInts();
-        return p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                .add(p.lanewise(VectorOperators.ASHR, 16));
-    }
-
     /** Eight int lanes: the first four {@code lo}, the last four {@code hi} (scales of two 16-value halves). */
     static IntVector halves(int lo, int hi) {
         return IntVector.broadcast(I256, lo).blend(hi, UPPER_HALF);
     }
 
-    static FloatVector toFloat(IntVector v) {
-        return (FloatVector) v.convert(VectorOperators.I2F, 0);
-    }
-
-    /** acc + float(v) * scale per lane, fused (AVX2's _mm256_fmadd_ps with a broadcast scale). */
-    static FloatVector fmaLanes(IntVector v, float scale, FloatVector acc) {
-        return toFloat(v).fma(FloatVector.broadcast(F256, scale), acc);
-    }
-
-    /** Shifts every byte right by {@code n} (logical) and masks it; done on 16-bit lanes as AVX2 does. */
-    static ByteVector shiftMask(ByteVector b, int n, int mask) {
-        return b.reinterpretAsShorts().lanewise(VectorOperators.LSHR, n).reinterpretAsBytes().and((byte) mask);
-    }
-
-    static ByteVector load(MemorySegment s, long off) {
-        return ByteVector.fromMemorySegment(B256, s, off, LE);
-    }
-
     /**
-     * Dot product of 32 signed bytes {@code w} with activations already loaded in {@link Q8Input#evenOdd} layout
-     * ({@code ye} the even-index, {@code yo} the odd-index quants); same lanes as {@link #groupDot}.
-     */
-    static IntVector groupDot(ByteVector w, ShortVector ye, ShortVector yo) {
-        ShortVector s = w.reinterpretAsShorts();
-        ShortVector we = s.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8);
-        ShortVector wo = s.lanewise(VectorOperators.ASHR, 8);
-        return pairs16(we.mul(ye).add(wo.mul(yo)));
-    }
-
-    /**
-     * {@link #groupDot} for unsigned quants 0..127 given as 16-bit lanes of byte pairs (element 2i in the low byte
-     * of lane i, element 2i+1 in the high byte).
+     * Dot product of unsigned quants 0..127, given as 16-bit lanes of byte pairs (element 2i in the low byte of lane
+     * i, element 2i+1 in the high byte), with 32 activations stored in {@link Q8Input#evenOdd} layout at
+     * {@code yOff}: lane k of the result is the sum over elements 4k..4k+3, the lane layout of AVX2's maddubs + madd
+     * pair. Products and pair sums must fit in 16 bits.
      */
     static IntVector groupDotU(ShortVector w, short[] yEvenOdd, int yOff) {
         ShortVector we = w.and(S_00FF);

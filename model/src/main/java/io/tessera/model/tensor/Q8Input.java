@@ -17,7 +17,7 @@ final class Q8Input implements PreparedInput {
     final int[] isum;
     /** Q8_1 only: fp16(d * sum of the block's quants), as float. */
     final float[] s;
-    /** Per block: the 16 even-index quants, then the 16 odd-index quants (for {@link Fp#groupDot}). */
+    /** Per block: the 16 even-index quants, then the 16 odd-index quants (the lane layout of AVX2's maddubs + madd pair). */
     final short[] evenOdd;
     /** The quants widened to shorts, in element order. */
     final short[] natural;

@@ -15,7 +15,7 @@ final class Q8KInput implements PreparedInput {
     final int[] bsums;
     /** Per block: bsums[0,2,..,14] and bsums[1,3,..,15] (the lane layout of a 16-bit madd). */
     final int[] bsEven, bsOdd;
-    /** Per 32 quants: the 16 even-index then the 16 odd-index quants (for {@link Fp#groupDot}). */
+    /** Per 32 quants: the 16 even-index then the 16 odd-index quants (the lane layout of AVX2's maddubs + madd pair). */
     final short[] evenOdd;
 
     Q8KInput(int length) {
