@@ -25,7 +25,12 @@ public final class LookupDrafter implements Drafter {
 
     @Override
     public void verified(DraftTree tree, int root, float[] rootLogits, float[][] nodeLogits, int accepted) {
-        if (tree.size() > 0) length = accepted >= length ? Math.min(maxLength, length + 2) : Math.max(1, accepted + 1);
+        if (tree.size() > 0) length = nextLength(length, accepted, maxLength);
+    }
+
+    /** The chain length after one with {@code accepted} of {@code length} tokens accepted (shared with {@link MultiDrafter}). */
+    static int nextLength(int length, int accepted, int maxLength) {
+        return accepted >= length ? Math.min(maxLength, length + 2) : Math.max(1, accepted + 1);
     }
 
     @Override

@@ -76,7 +76,7 @@ public final class MultiDrafter implements Drafter {
 
     @Override
     public void verified(DraftTree tree, int root, float[] rootLogits, float[][] nodeLogits, int accepted) {
-        if (tree.size() > 0) length = accepted >= length ? Math.min(maxLength, length + 2) : Math.max(1, accepted + 1);
+        if (tree.size() > 0) length = LookupDrafter.nextLength(length, accepted, maxLength);
     }
 
     @Override

@@ -336,11 +336,10 @@ class SpeculativeDistributionTest {
     }
 
     /** Passes everything through, remembering how many first drafted tokens the last tree had. */
-    static final class Watch implements Drafter {
-        final Drafter inner;
+    static final class Watch extends Wrapper {
         int lastRootChildren;
 
-        Watch(Drafter inner) { this.inner = inner; }
+        Watch(Drafter inner) { super(inner); }
 
         @Override
         public DraftTree draft(int[] context, int length) {
@@ -348,6 +347,13 @@ class SpeculativeDistributionTest {
             lastRootChildren = t.children(-1).length;
             return t;
         }
+    }
+
+    /** A drafter around another: verification feedback and closing pass through. */
+    abstract static class Wrapper implements Drafter {
+        final Drafter inner;
+
+        Wrapper(Drafter inner) { this.inner = inner; }
 
         @Override
         public void verified(DraftTree tree, int root, float[] rootLogits, float[][] nodeLogits, int accepted) {
@@ -363,12 +369,11 @@ class SpeculativeDistributionTest {
      * decided after drawing (the {@link ModelDrafter}'s is decided before), so that which drafts reach the target
      * depends on the drawn tokens: the kind of mistake the tree drafter used to make.
      */
-    static final class Choosy implements Drafter {
-        final Drafter inner;
+    static final class Choosy extends Wrapper {
         final double threshold;
 
         Choosy(Drafter inner, double threshold) {
-            this.inner = inner;
+            super(inner);
             this.threshold = threshold;
         }
 
@@ -378,14 +383,6 @@ class SpeculativeDistributionTest {
             for (int i = 0; i < t.size() && t.proposal(i)[t.token(i)] >= threshold; i++) kept.add(t.parent(i), t.token(i), t.proposal(i));
             return kept;
         }
-
-        @Override
-        public void verified(DraftTree tree, int root, float[] rootLogits, float[][] nodeLogits, int accepted) {
-            inner.verified(tree, root, rootLogits, nodeLogits, accepted);
-        }
-
-        @Override
-        public void close() { inner.close(); }
     }
 
     // ---- the exact distributions
