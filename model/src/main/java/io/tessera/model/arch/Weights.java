@@ -80,7 +80,7 @@ public final class Weights {
             throw new TesseraException(file.path() + ": tensor '" + name + "' has shape " + t.shapeString()
                     + ", expected [" + cols + ", " + rows + "]");
         }
-        return WeightTensor.of(t);
+        return WeightTensor.of(t, file::allocate);
     }
 
     private float[] vector(String name, int n) {

@@ -278,6 +278,11 @@ public final class GGUFFile implements AutoCloseable {
         };
     }
 
+    /** Off-heap memory that lives until this file is closed (for weights repacked from it). */
+    public MemorySegment allocate(long byteSize, long byteAlignment) {
+        return arena.allocate(byteSize, byteAlignment);
+    }
+
     @Override
     public void close() {
         arena.close();

@@ -8,6 +8,7 @@ import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SegmentAllocator;
 
 /**
  * Q4_0: blocks of 32 as {fp16 d, uint8 qs[16]}; value j = ((qs[j] & 15) - 8) * d, value j+16 = ((qs[j] >> 4) - 8) * d.
@@ -15,8 +16,18 @@ import java.lang.foreign.MemorySegment;
  * acc = fma(sum_block(q_w * q_x), d_w * d_x, acc), one block after the other.
  */
 final class Q4_0Tensor extends Q8Tensor {
+    /** The rows again with 32 rows interleaved, for the products; null where not made (see {@link InterleavedQ4_0}). */
+    private final InterleavedQ4_0 interleaved;
+
     Q4_0Tensor(int rows, int cols, MemorySegment data) {
+        this(rows, cols, data, null);
+    }
+
+    /** @param alloc where the interleaved copy goes, or null to multiply in the file's layout */
+    Q4_0Tensor(int rows, int cols, MemorySegment data, SegmentAllocator alloc) {
         super(GGMLType.Q4_0, rows, cols, data, false);
+        this.interleaved = alloc != null && rows >= InterleavedQ4_0.ROWS && InterleavedQ4_0.supported()
+                ? InterleavedQ4_0.of(data, rows, cols, alloc) : null;
     }
 
     @Override
@@ -40,6 +51,14 @@ final class Q4_0Tensor extends Q8Tensor {
      */
     @Override
     int matvecRows(Q8Input in, float[] out, int outOff, int rowFrom, int rowTo) {
+        if (interleaved != null) {
+            int g = InterleavedQ4_0.ROWS;
+            int groupFrom = (rowFrom + g - 1) / g, groupTo = Math.min(rowTo, interleaved.rows) / g;
+            if (groupFrom >= groupTo) return rowFrom;
+            for (int r = rowFrom; r < groupFrom * g; r++) out[outOff + r] = dot(r, in);
+            interleaved.matvec(in, out, outOff, groupFrom, groupTo);
+            return groupTo * g;
+        }
         Scratch scratch = Scratch.get();
         int r = rowFrom;
         for (; r + 8 <= rowTo; r += 8) rows8(in, r, out, outOff + r, scratch.scales);
@@ -117,6 +136,10 @@ final class Q4_0Tensor extends Q8Tensor {
      */
     @Override
     public void matmul(PreparedInput[] xs, int count, float[][] out, int rowFrom, int rowTo) {
+        if (interleaved != null) {
+            matmulInterleaved(xs, count, out, rowFrom, rowTo);
+            return;
+        }
         int tiles = count / 8, nb = blocksPerRow;
         int rowEnd = rowFrom + (rowTo - rowFrom) / 4 * 4;
         if (tiles == 0 || rowEnd == rowFrom) {
@@ -190,6 +213,26 @@ final class Q4_0Tensor extends Q8Tensor {
         if (tiles * 8 < count) {
             for (int t = tiles * 8; t < count; t++) matvec(xs[t], out[t], 0, rowFrom, rowTo);
         }
+    }
+
+    /** Whole groups of 32 rows through the interleaved copy, a chunk of groups (kept in cache) at a time; other rows by {@link #dot}. */
+    private void matmulInterleaved(PreparedInput[] xs, int count, float[][] out, int rowFrom, int rowTo) {
+        int g = InterleavedQ4_0.ROWS;
+        int groupFrom = (rowFrom + g - 1) / g, groupTo = Math.min(rowTo, interleaved.rows) / g;
+        int headTo = Math.min(rowTo, Math.max(rowFrom, groupFrom * g)), tailFrom = Math.max(headTo, groupTo * g);
+        for (int t = 0; t < count; t++) {
+            Q8Input in = Q8Input.check(xs[t], cols, false);
+            for (int r = rowFrom; r < headTo; r++) out[t][r] = dot(r, in);
+            for (int r = tailFrom; r < rowTo; r++) out[t][r] = dot(r, in);
+        }
+        int chunk = matmulRowChunk() / g;
+        for (int c = groupFrom; c < groupTo; c += chunk) interleaved.matmul(xs, count, out, c, Math.min(groupTo, c + chunk));
+    }
+
+    @Override
+    int matmulRowChunk() {
+        int chunk = super.matmulRowChunk();
+        return interleaved == null ? chunk : Math.max(InterleavedQ4_0.ROWS, chunk / InterleavedQ4_0.ROWS * InterleavedQ4_0.ROWS);
     }
 
     /**

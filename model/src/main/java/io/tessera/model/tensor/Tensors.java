@@ -3,13 +3,20 @@ package io.tessera.model.tensor;
 import io.tessera.TesseraException;
 import io.tessera.model.gguf.GGUFTensorInfo;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SegmentAllocator;
 
 /** Factory from GGUF tensor infos to typed {@link WeightTensor}s. */
 final class Tensors {
     private Tensors() {}
 
     static WeightTensor of(GGUFTensorInfo info) {
+        return of(info, Arena.ofAuto());
+    }
+
+    /** @param alloc memory for a repacked copy of the weights where a type's kernels use one (Q4_0) */
+    static WeightTensor of(GGUFTensorInfo info, SegmentAllocator alloc) {
         int rows = info.rows(), cols = info.cols();
         MemorySegment d = info.data();
         return switch (info.type()) {
@@ -17,7 +24,7 @@ final class Tensors {
             case F16 -> new F16Tensor(rows, cols, d);
             case BF16 -> new BF16Tensor(rows, cols, d);
             case Q8_0 -> new Q8_0Tensor(rows, cols, d);
-            case Q4_0 -> new Q4_0Tensor(rows, cols, d);
+            case Q4_0 -> new Q4_0Tensor(rows, cols, d, alloc);
             case Q4_1 -> new Q4_1Tensor(rows, cols, d);
             case Q5_0 -> new Q5_0Tensor(rows, cols, d);
             case Q5_1 -> new Q5_1Tensor(rows, cols, d);

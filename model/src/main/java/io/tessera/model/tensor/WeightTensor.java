@@ -65,4 +65,12 @@ public abstract class WeightTensor {
     public static WeightTensor of(io.tessera.model.gguf.GGUFTensorInfo info) {
         return Tensors.of(info);
     }
+
+    /**
+     * As {@link #of(io.tessera.model.gguf.GGUFTensorInfo)}, with the memory for the repacked copy that some types'
+     * kernels read instead of the file's layout (Q4_0: 32 rows interleaved, the file's pages released after).
+     */
+    public static WeightTensor of(io.tessera.model.gguf.GGUFTensorInfo info, java.lang.foreign.SegmentAllocator alloc) {
+        return Tensors.of(info, alloc);
+    }
 }
