@@ -26,7 +26,7 @@ final class Q4_0Tensor extends Q8Tensor {
     /** @param alloc where the interleaved copy goes, or null to multiply in the file's layout */
     Q4_0Tensor(int rows, int cols, MemorySegment data, SegmentAllocator alloc) {
         super(GGMLType.Q4_0, rows, cols, data, false);
-        this.interleaved = alloc != null && rows >= InterleavedQ4_0.ROWS && InterleavedQ4_0.supported()
+        this.interleaved = alloc != null && rows >= Interleaved.ROWS && Interleaved.supported()
                 ? InterleavedQ4_0.of(data, rows, cols, alloc) : null;
     }
 
@@ -52,7 +52,7 @@ final class Q4_0Tensor extends Q8Tensor {
     @Override
     int matvecRows(Q8Input in, float[] out, int outOff, int rowFrom, int rowTo) {
         if (interleaved != null) {
-            int g = InterleavedQ4_0.ROWS;
+            int g = Interleaved.ROWS;
             int groupFrom = (rowFrom + g - 1) / g, groupTo = Math.min(rowTo, interleaved.rows) / g;
             if (groupFrom >= groupTo) return rowFrom;
             for (int r = rowFrom; r < groupFrom * g; r++) out[outOff + r] = dot(r, in);
@@ -217,7 +217,7 @@ final class Q4_0Tensor extends Q8Tensor {
 
     /** Whole groups of 32 rows through the interleaved copy, a chunk of groups (kept in cache) at a time; other rows by {@link #dot}. */
     private void matmulInterleaved(PreparedInput[] xs, int count, float[][] out, int rowFrom, int rowTo) {
-        int g = InterleavedQ4_0.ROWS;
+        int g = Interleaved.ROWS;
         int groupFrom = (rowFrom + g - 1) / g, groupTo = Math.min(rowTo, interleaved.rows) / g;
         int headTo = Math.min(rowTo, Math.max(rowFrom, groupFrom * g)), tailFrom = Math.max(headTo, groupTo * g);
         for (int t = 0; t < count; t++) {
@@ -232,7 +232,7 @@ final class Q4_0Tensor extends Q8Tensor {
     @Override
     int matmulRowChunk() {
         int chunk = super.matmulRowChunk();
-        return interleaved == null ? chunk : Math.max(InterleavedQ4_0.ROWS, chunk / InterleavedQ4_0.ROWS * InterleavedQ4_0.ROWS);
+        return interleaved == null ? chunk : Math.max(Interleaved.ROWS, chunk / Interleaved.ROWS * Interleaved.ROWS);
     }
 
     /**

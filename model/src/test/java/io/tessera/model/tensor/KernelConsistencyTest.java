@@ -138,18 +138,21 @@ class KernelConsistencyTest {
     }
 
     /**
-     * Q4_0's interleaved copy (groups of 32 rows, see InterleavedQ4_0) over several groups, a partial last group and
-     * ranges that start and end inside groups, against the single-row dot on the file's layout; the last trial puts
-     * every 16-bit block sum at its extreme (+-8 * 127 * 32) with blocks of all-equal weights and saturated activations.
+     * Q4_0's interleaved copy (groups of 32 rows, see Interleaved) over several groups, a partial last group and ranges
+     * that start and end inside groups, against the single-row dot on the file's layout; the last trials put 16-bit
+     * block sums at their extremes (+-8 * 127 * 32) with blocks of all-equal weights and saturated activations.
      */
     @org.junit.jupiter.api.Test
     void q4_0InterleavedGroupsEqualSingleRows() {
+        GGMLType type = GGMLType.Q4_0;
         int rows = 100, cols = 320;
         Random rnd = new Random(5);
         float[] w = new float[rows * cols];
-        for (int i = 0; i < w.length; i++) w[i] = (float) rnd.nextGaussian() * 0.02f;
+        for (int i = 0; i < w.length; i++) w[i] = (float) rnd.nextGaussian() * (i % 13 == 0 ? 0.1f : 0.02f);
         for (int r = 0; r < rows; r += 3) java.util.Arrays.fill(w, r * cols, r * cols + 32, r % 2 == 0 ? -1f : 1f);
-        WeightTensor t = tensor(w, rows, cols);
+        byte[] bytes = Quantizer.quantize(type, w);
+        MemorySegment seg = MemorySegment.ofArray(bytes);
+        WeightTensor t = Tensors.of(new GGUFTensorInfo("w", new long[]{cols, rows}, type, 0, seg));
         for (int trial = 0; trial < 3; trial++) {
             float[] x = activations(rnd, cols);
             if (trial > 0) java.util.Arrays.fill(x, 0, 32, trial == 1 ? -1000f : 1000f);
@@ -159,19 +162,14 @@ class KernelConsistencyTest {
                 float[] out = new float[rows];
                 t.matvec(in, out, 0, range[0], range[1]);
                 for (int r = range[0]; r < range[1]; r++) {
-                    assertThat(out[r]).as("row %d of range %d..%d, trial %d", r, range[0], range[1], trial).isEqualTo(ref[r]);
+                    assertThat(out[r]).as("%s row %d of range %d..%d, trial %d", type, r, range[0], range[1], trial).isEqualTo(ref[r]);
                 }
             }
-            PreparedInput[] xs = {in, t.prepare(activations(rnd, cols), 0, t.newInput())};
-            float[][] outs = new float[2][rows];
-            t.matmul(xs, 2, outs, 0, rows);
-            assertThat(outs[0]).containsExactly(ref);
-            assertThat(outs[1]).containsExactly(singleRows(t, xs[1]));
+            PreparedInput[] xs = {in, t.prepare(activations(rnd, cols), 0, t.newInput()), t.prepare(activations(rnd, cols), 0, t.newInput()),
+                    t.prepare(activations(rnd, cols), 0, t.newInput()), t.prepare(activations(rnd, cols), 0, t.newInput())};
+            float[][] outs = new float[xs.length][rows];
+            t.matmul(xs, xs.length, outs, 0, rows);
+            for (int k = 0; k < xs.length; k++) assertThat(outs[k]).as("%s token %d of a batch", type, k).containsExactly(singleRows(t, xs[k]));
         }
-    }
-
-    private static WeightTensor tensor(float[] w, int rows, int cols) {
-        byte[] bytes = Quantizer.quantize(GGMLType.Q4_0, w);
-        return Tensors.of(new GGUFTensorInfo("w", new long[]{cols, rows}, GGMLType.Q4_0, 0, MemorySegment.ofArray(bytes)));
     }
 }
