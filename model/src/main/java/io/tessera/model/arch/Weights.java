@@ -24,11 +24,11 @@ public final class Weights {
 
     public Weights(GGUFFile file, ModelConfig c) {
         this.file = file;
-        tokenEmbedding = matrix("token_embd.weight", c.dim(), c.vocabSize());
+        boolean tied = file.tensorOrNull("output.weight") == null;
+        // only read row by row unless it is also the output head: no copy for the products
+        tokenEmbedding = tied ? matrix("token_embd.weight", c.dim(), c.vocabSize()) : table("token_embd.weight", c.dim(), c.vocabSize());
         outputNorm = vector("output_norm.weight", c.dim());
-        output = file.tensorOrNull("output.weight") != null
-                ? matrix("output.weight", c.dim(), c.vocabSize())
-                : tokenEmbedding; // tied embeddings
+        output = tied ? tokenEmbedding : matrix("output.weight", c.dim(), c.vocabSize());
         ropeFreqs = file.tensorOrNull("rope_freqs.weight") != null ? vector("rope_freqs.weight", c.ropeDim() / 2) : null;
         layers = new Layer[c.layers()];
         for (int i = 0; i < c.layers(); i++) {
@@ -74,13 +74,23 @@ public final class Weights {
         return new Weights(this, keep.clone());
     }
 
+    /** A weight matrix of the products: types with faster kernels on a repacked copy get one (see {@link WeightTensor#of}). */
     private WeightTensor matrix(String name, int cols, int rows) {
+        return WeightTensor.of(checked(name, cols, rows), file::allocate);
+    }
+
+    /** A matrix only read a row at a time (an embedding table), in the file's layout. */
+    private WeightTensor table(String name, int cols, int rows) {
+        return WeightTensor.of(checked(name, cols, rows), null);
+    }
+
+    private GGUFTensorInfo checked(String name, int cols, int rows) {
         GGUFTensorInfo t = file.tensor(name);
         if (t.shape().length != 2 || t.shape()[0] != cols || t.shape()[1] != rows) {
             throw new TesseraException(file.path() + ": tensor '" + name + "' has shape " + t.shapeString()
                     + ", expected [" + cols + ", " + rows + "]");
         }
-        return WeightTensor.of(t, file::allocate);
+        return t;
     }
 
     private float[] vector(String name, int n) {
@@ -89,7 +99,7 @@ public final class Weights {
             throw new TesseraException(file.path() + ": tensor '" + name + "' has shape " + t.shapeString() + ", expected [" + n + "]");
         }
         float[] v = new float[n];
-        WeightTensor w = WeightTensor.of(t);
+        WeightTensor w = WeightTensor.of(t, null);
         for (int r = 0; r < w.rows(); r++) w.dequantizeRow(r, v, r * w.cols());
         return v;
     }

@@ -68,7 +68,8 @@ public abstract class WeightTensor {
 
     /**
      * As {@link #of(io.tessera.model.gguf.GGUFTensorInfo)}, with the memory for the repacked copy that some types'
-     * kernels read instead of the file's layout (Q4_0: 32 rows interleaved, the file's pages released after).
+     * kernels read instead of the file's layout (Q4_0: 32 rows interleaved, the file's pages released after), or
+     * null to keep only the file's layout (a tensor read row by row, such as an embedding table).
      */
     public static WeightTensor of(io.tessera.model.gguf.GGUFTensorInfo info, java.lang.foreign.SegmentAllocator alloc) {
         return Tensors.of(info, alloc);
