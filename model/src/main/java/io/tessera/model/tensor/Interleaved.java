@@ -14,7 +14,7 @@ import java.util.function.IntConsumer;
 import java.util.stream.IntStream;
 
 /**
- * What row-interleaved copies of weights ({@link InterleavedQ4_0}) share: rows in groups of 32, one
+ * What the row-interleaved copies of weights ({@link InterleavedQ4_0}, {@link InterleavedQ6K}) share: rows in groups of 32, one
  * 16-bit vector lane per row, the species for that, the repacking scaffold and two conversions.
  *
  * <p>Why interleave: the file's layouts put one row's values in a vector, so every block of every row ends in a
@@ -30,8 +30,9 @@ final class Interleaved {
     static final VectorSpecies<Short> S = ShortVector.SPECIES_PREFERRED.vectorBitSize() >= 512
             ? ShortVector.SPECIES_512 : ShortVector.SPECIES_256;
     static final int L = S.length();
-    /** L bytes (extended to S), L / 2 shorts. */
+    /** L bytes (extended to S), L / 2 bytes (extended to I), L / 2 shorts. */
     static final VectorSpecies<Byte> B = ByteVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(S.vectorBitSize() / 2));
+    static final VectorSpecies<Byte> QUARTER_B = ByteVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(S.vectorBitSize() / 4));
     static final VectorSpecies<Short> HALF_S = ShortVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(S.vectorBitSize() / 2));
     /** L / 2 ints or floats. */
     static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED.withShape(S.vectorShape());

@@ -13,6 +13,9 @@ final class Scratch {
     final short[] weights = new short[512];
     final int[] blockInts = new int[128];
     final float[] accs = new float[128];
+    /** Eight float lanes for each row of a group of interleaved rows ({@link InterleavedQ6K}). */
+    final float[] laneAccs = new float[8 * Interleaved.ROWS];
+    final int[] laneSubs = new int[8 * Interleaved.ROWS];
     /** The tokens of a matmul tile. */
     final Q8KInput[] kInputs = new Q8KInput[KQuantTensor.TILE];
     private float[] big = new float[0];

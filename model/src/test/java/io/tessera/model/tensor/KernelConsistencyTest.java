@@ -138,14 +138,15 @@ class KernelConsistencyTest {
     }
 
     /**
-     * Q4_0's interleaved copy (groups of 32 rows, see Interleaved) over several groups, a partial last group and ranges
-     * that start and end inside groups, against the single-row dot on the file's layout; the last trials put 16-bit
-     * block sums at their extremes (+-8 * 127 * 32) with blocks of all-equal weights and saturated activations.
+     * The interleaved copies (groups of 32 rows, see Interleaved) over several groups, a partial last group and ranges
+     * that start and end inside groups, against the single-row dot on the file's layout (and, for Q6_K, ggml's AVX2
+     * kernel as LegacyDots writes it); the last trials put 16-bit partial sums at their extremes (Q4_0: +-8 * 127 * 32,
+     * Q6_K: about 63 * 127 * 4) with blocks of all-equal weights and saturated activations.
      */
-    @org.junit.jupiter.api.Test
-    void q4_0InterleavedGroupsEqualSingleRows() {
-        GGMLType type = GGMLType.Q4_0;
-        int rows = 100, cols = 320;
+    @ParameterizedTest
+    @EnumSource(value = GGMLType.class, names = {"Q4_0", "Q6_K"})
+    void interleavedGroupsEqualSingleRows(GGMLType type) {
+        int rows = 100, cols = type == GGMLType.Q4_0 ? 320 : 512;
         Random rnd = new Random(5);
         float[] w = new float[rows * cols];
         for (int i = 0; i < w.length; i++) w[i] = (float) rnd.nextGaussian() * (i % 13 == 0 ? 0.1f : 0.02f);
@@ -158,6 +159,11 @@ class KernelConsistencyTest {
             if (trial > 0) java.util.Arrays.fill(x, 0, 32, trial == 1 ? -1000f : 1000f);
             PreparedInput in = t.prepare(x, 0, t.newInput());
             float[] ref = singleRows(t, in);
+            if (type == GGMLType.Q6_K) {
+                for (int r = 0; r < rows; r++) {
+                    assertThat(ref[r]).isEqualTo(LegacyDots.q6k(seg, r * type.byteSize(cols), cols / 256, (Q8KInput) in));
+                }
+            }
             for (int[] range : new int[][]{{0, rows}, {1, rows}, {32, 64}, {5, 70}, {30, 97}, {96, 100}, {0, 50}, {50, 100}}) {
                 float[] out = new float[rows];
                 t.matvec(in, out, 0, range[0], range[1]);
