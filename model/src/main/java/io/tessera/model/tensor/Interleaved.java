@@ -14,7 +14,7 @@ import java.util.function.IntConsumer;
 import java.util.stream.IntStream;
 
 /**
- * What the row-interleaved copies of weights ({@link InterleavedQ4_0}, {@link InterleavedQ6K}) share: rows in groups of 32, one
+ * What the row-interleaved copies of weights ({@link InterleavedQ4_0}, {@link InterleavedQ4K}, {@link InterleavedQ6K}) share: rows in groups of 32, one
  * 16-bit vector lane per row, the species for that, the repacking scaffold and two conversions.
  *
  * <p>Why interleave: the file's layouts put one row's values in a vector, so every block of every row ends in a

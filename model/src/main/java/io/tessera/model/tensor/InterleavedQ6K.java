@@ -32,14 +32,13 @@ import static io.tessera.model.tensor.Interleaved.halfToFloat;
  * partial sums over four values (at most 63 * 127 * 4) are exact, so every integer is the same, and the float steps
  * are done in the same order.
  */
-final class InterleavedQ6K {
+final class InterleavedQ6K implements RowGroups {
     static final int GROUP_BLOCK_BYTES = ROWS * (2 + 16 + 256);
     private static final int SCALES = 2 * ROWS, VALUES = SCALES + 16 * ROWS;
 
     private final MemorySegment packed;
     private final int blocksPerRow;
-    /** Rows covered: the tensor's rows rounded down to a multiple of 32. */
-    final int rows;
+    private final int rows;
 
     private InterleavedQ6K(MemorySegment packed, int rows, int blocksPerRow) {
         this.packed = packed;
@@ -85,8 +84,11 @@ final class InterleavedQ6K {
         return 32 * ((p & 31) >> 2) + 4 * (p >> 5) + (p & 3);
     }
 
-    /** {@code out[outOff + r]} for the rows of groups [groupFrom, groupTo). */
-    void matvec(Q8KInput in, float[] out, int outOff, int groupFrom, int groupTo) {
+    @Override
+    public int rows() { return rows; }
+
+    @Override
+    public void matvec(Q8KInput in, float[] out, int outOff, int groupFrom, int groupTo) {
         MemorySegment w = packed;
         Scratch scratch = Scratch.get();
         float[] acc = scratch.laneAccs;   // [lane class l][row]: the eight float lanes of each row

@@ -6,8 +6,21 @@ import java.lang.foreign.MemorySegment;
 
 /** Base of the K-quants (blocks of 256): activations are Q8_K. */
 abstract class KQuantTensor extends SegmentTensor {
+    /** The rows again, interleaved, for the products; null where not made (then every row goes through {@link #dot}). */
+    private final RowGroups interleaved;
+
     KQuantTensor(GGMLType type, int rows, int cols, MemorySegment data) {
+        this(type, rows, cols, data, null);
+    }
+
+    KQuantTensor(GGMLType type, int rows, int cols, MemorySegment data, RowGroups interleaved) {
         super(type, rows, cols, data);
+        this.interleaved = interleaved;
+    }
+
+    /** Whether a type's interleaved copy can be made for a matrix of {@code rows} rows. */
+    static boolean interleave(java.lang.foreign.SegmentAllocator alloc, int rows) {
+        return alloc != null && rows >= Interleaved.ROWS && Interleaved.supported();
     }
 
     @Override
@@ -21,7 +34,16 @@ abstract class KQuantTensor extends SegmentTensor {
     @Override
     public void matvec(PreparedInput x, float[] out, int outOff, int rowFrom, int rowTo) {
         Q8KInput in = Q8KInput.check(x, cols);
-        for (int r = rowFrom; r < rowTo; r++) out[outOff + r] = dot(r, in);
+        if (interleaved == null) {
+            for (int r = rowFrom; r < rowTo; r++) out[outOff + r] = dot(r, in);
+            return;
+        }
+        int g = Interleaved.ROWS;
+        int groupFrom = (rowFrom + g - 1) / g, groupTo = Math.min(rowTo, interleaved.rows()) / g;
+        int headTo = Math.min(rowTo, Math.max(rowFrom, groupFrom * g)), tailFrom = Math.max(headTo, groupTo * g);
+        for (int r = rowFrom; r < headTo; r++) out[outOff + r] = dot(r, in);
+        if (groupFrom < groupTo) interleaved.matvec(in, out, outOff, groupFrom, groupTo);
+        for (int r = tailFrom; r < rowTo; r++) out[outOff + r] = dot(r, in);
     }
 
     abstract float dot(int row, Q8KInput in);
@@ -35,6 +57,15 @@ abstract class KQuantTensor extends SegmentTensor {
      */
     @Override
     public void matmul(PreparedInput[] xs, int count, float[][] out, int rowFrom, int rowTo) {
+        if (interleaved != null) {
+            // chunks of whole groups, every token over each chunk
+            int g = Interleaved.ROWS, chunk = Math.max(g, matmulRowChunk() / g * g);
+            for (int r = rowFrom; r < rowTo; r += chunk) {
+                int end = Math.min(rowTo, r + chunk);
+                for (int t = 0; t < count; t++) matvec(xs[t], out[t], 0, r, end);
+            }
+            return;
+        }
         if (!hasTile()) {
             super.matmul(xs, count, out, rowFrom, rowTo);
             return;

@@ -7,6 +7,7 @@ import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SegmentAllocator;
 
 /**
  * Q4_K: blocks of 256 as {fp16 d, fp16 dmin, uint8 scales[12] (eight 6-bit scales and mins), uint8 qs[128]};
@@ -17,7 +18,12 @@ import java.lang.foreign.MemorySegment;
  */
 final class Q4KTensor extends KQuantTensor {
     Q4KTensor(int rows, int cols, MemorySegment data) {
-        super(GGMLType.Q4_K, rows, cols, data);
+        this(rows, cols, data, null);
+    }
+
+    /** @param alloc where the interleaved copy ({@link InterleavedQ4K}) goes, or null to multiply in the file's layout */
+    Q4KTensor(int rows, int cols, MemorySegment data, SegmentAllocator alloc) {
+        super(GGMLType.Q4_K, rows, cols, data, interleave(alloc, rows) ? InterleavedQ4K.of(data, rows, cols, alloc) : null);
     }
 
     @Override

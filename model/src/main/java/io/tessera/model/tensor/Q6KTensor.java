@@ -16,47 +16,13 @@ import java.lang.foreign.SegmentAllocator;
  * the activations per lane, minus 32 * sum(scale * bsum) per lane, then eight float lanes.
  */
 final class Q6KTensor extends KQuantTensor {
-    /** The rows again with 32 rows interleaved, for the products; null where not made (see {@link InterleavedQ6K}). */
-    private final InterleavedQ6K interleaved;
-
     Q6KTensor(int rows, int cols, MemorySegment data) {
         this(rows, cols, data, null);
     }
 
-    /** @param alloc where the interleaved copy goes, or null to multiply in the file's layout */
+    /** @param alloc where the interleaved copy ({@link InterleavedQ6K}) goes, or null to multiply in the file's layout */
     Q6KTensor(int rows, int cols, MemorySegment data, SegmentAllocator alloc) {
-        super(GGMLType.Q6_K, rows, cols, data);
-        this.interleaved = alloc != null && rows >= Interleaved.ROWS && Interleaved.supported()
-                ? InterleavedQ6K.of(data, rows, cols, alloc) : null;
-    }
-
-    @Override
-    public void matvec(PreparedInput x, float[] out, int outOff, int rowFrom, int rowTo) {
-        if (interleaved == null) {
-            super.matvec(x, out, outOff, rowFrom, rowTo);
-            return;
-        }
-        Q8KInput in = Q8KInput.check(x, cols);
-        int g = Interleaved.ROWS;
-        int groupFrom = (rowFrom + g - 1) / g, groupTo = Math.min(rowTo, interleaved.rows) / g;
-        int headTo = Math.min(rowTo, Math.max(rowFrom, groupFrom * g)), tailFrom = Math.max(headTo, groupTo * g);
-        for (int r = rowFrom; r < headTo; r++) out[outOff + r] = dot(r, in);
-        if (groupFrom < groupTo) interleaved.matvec(in, out, outOff, groupFrom, groupTo);
-        for (int r = tailFrom; r < rowTo; r++) out[outOff + r] = dot(r, in);
-    }
-
-    /** With the interleaved copy: chunks of whole groups, every token over each chunk. */
-    @Override
-    public void matmul(PreparedInput[] xs, int count, float[][] out, int rowFrom, int rowTo) {
-        if (interleaved == null) {
-            super.matmul(xs, count, out, rowFrom, rowTo);
-            return;
-        }
-        int g = Interleaved.ROWS, chunk = Math.max(g, matmulRowChunk() / g * g);
-        for (int r = rowFrom; r < rowTo; r += chunk) {
-            int end = Math.min(rowTo, r + chunk);
-            for (int t = 0; t < count; t++) matvec(xs[t], out[t], 0, r, end);
-        }
+        super(GGMLType.Q6_K, rows, cols, data, interleave(alloc, rows) ? InterleavedQ6K.of(data, rows, cols, alloc) : null);
     }
 
     @Override

@@ -16,6 +16,7 @@ final class Scratch {
     /** Eight float lanes for each row of a group of interleaved rows ({@link InterleavedQ6K}). */
     final float[] laneAccs = new float[8 * Interleaved.ROWS];
     final int[] laneSubs = new int[8 * Interleaved.ROWS];
+    final int[] laneDots = new int[8 * Interleaved.ROWS];
     /** The tokens of a matmul tile. */
     final Q8KInput[] kInputs = new Q8KInput[KQuantTensor.TILE];
     private float[] big = new float[0];

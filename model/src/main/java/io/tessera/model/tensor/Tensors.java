@@ -15,7 +15,7 @@ final class Tensors {
         return of(info, Arena.ofAuto());
     }
 
-    /** @param alloc memory for a repacked copy of the weights where a type's kernels use one (Q4_0, Q6_K) */
+    /** @param alloc memory for a repacked copy of the weights where a type's kernels use one (Q4_0, Q4_K, Q6_K) */
     static WeightTensor of(GGUFTensorInfo info, SegmentAllocator alloc) {
         int rows = info.rows(), cols = info.cols();
         MemorySegment d = info.data();
@@ -30,7 +30,7 @@ final class Tensors {
             case Q5_1 -> new Q5_1Tensor(rows, cols, d);
             case Q2_K -> new Q2KTensor(rows, cols, d);
             case Q3_K -> new Q3KTensor(rows, cols, d);
-            case Q4_K -> new Q4KTensor(rows, cols, d);
+            case Q4_K -> new Q4KTensor(rows, cols, d, alloc);
             case Q5_K -> new Q5KTensor(rows, cols, d);
             case Q6_K -> new Q6KTensor(rows, cols, d, alloc);
             default -> throw new TesseraException("tensor '" + info.name() + "': type " + info.type() + " is not supported");

@@ -139,12 +139,13 @@ class KernelConsistencyTest {
 
     /**
      * The interleaved copies (groups of 32 rows, see Interleaved) over several groups, a partial last group and ranges
-     * that start and end inside groups, against the single-row dot on the file's layout (and, for Q6_K, ggml's AVX2
-     * kernel as LegacyDots writes it); the last trials put 16-bit partial sums at their extremes (Q4_0: +-8 * 127 * 32,
-     * Q6_K: about 63 * 127 * 4) with blocks of all-equal weights and saturated activations.
+     * that start and end inside groups, against the single-row dot on the file's layout (and, for the K-quants, ggml's
+     * kernels as LegacyDots writes them); the last trials put 16-bit partial sums at their extremes (Q4_0:
+     * +-8 * 127 * 32, Q4_K: about 15 * 127 * 16, Q6_K: about 63 * 127 * 4) with blocks of all-equal weights and
+     * saturated activations.
      */
     @ParameterizedTest
-    @EnumSource(value = GGMLType.class, names = {"Q4_0", "Q6_K"})
+    @EnumSource(value = GGMLType.class, names = {"Q4_0", "Q4_K", "Q6_K"})
     void interleavedGroupsEqualSingleRows(GGMLType type) {
         int rows = 100, cols = type == GGMLType.Q4_0 ? 320 : 512;
         Random rnd = new Random(5);
@@ -159,9 +160,11 @@ class KernelConsistencyTest {
             if (trial > 0) java.util.Arrays.fill(x, 0, 32, trial == 1 ? -1000f : 1000f);
             PreparedInput in = t.prepare(x, 0, t.newInput());
             float[] ref = singleRows(t, in);
-            if (type == GGMLType.Q6_K) {
+            if (type != GGMLType.Q4_0) {
                 for (int r = 0; r < rows; r++) {
-                    assertThat(ref[r]).isEqualTo(LegacyDots.q6k(seg, r * type.byteSize(cols), cols / 256, (Q8KInput) in));
+                    long o = r * type.byteSize(cols);
+                    Q8KInput k = (Q8KInput) in;
+                    assertThat(ref[r]).isEqualTo(type == GGMLType.Q6_K ? LegacyDots.q6k(seg, o, cols / 256, k) : LegacyDots.q4k(seg, o, cols / 256, k));
                 }
             }
             for (int[] range : new int[][]{{0, rows}, {1, rows}, {32, 64}, {5, 70}, {30, 97}, {96, 100}, {0, 50}, {50, 100}}) {
