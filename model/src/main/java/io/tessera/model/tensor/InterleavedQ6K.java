@@ -51,8 +51,8 @@ final class InterleavedQ6K implements RowGroups {
         int nb = cols / 256, groups = rows / ROWS;
         long rowBytes = nb * 210L, groupBytes = (long) nb * GROUP_BLOCK_BYTES;
         MemorySegment packed = Interleaved.repack(data, groups * ROWS * rowBytes, groups, groupBytes, alloc, to -> g -> {
-            byte[] values = new byte[ROWS * 256];   // the 32 rows' unpacked values of one block, row after row
-            MemorySegment v = MemorySegment.ofArray(values);
+            // the 32 rows' unpacked values of one block, row after row, each row's in slot order
+            MemorySegment v = MemorySegment.ofArray(new byte[ROWS * 256]);
             for (int b = 0; b < nb; b++) {
                 long src = g * ROWS * rowBytes + b * 210L, dst = g * groupBytes + (long) b * GROUP_BLOCK_BYTES;
                 for (int r = 0; r < ROWS; r++) {
@@ -60,14 +60,15 @@ final class InterleavedQ6K implements RowGroups {
                     to.set(Fp.SHORT, dst + 2L * r, data.get(Fp.SHORT, o + 208));
                     for (int s = 0; s < 16; s++) to.set(java.lang.foreign.ValueLayout.JAVA_BYTE, dst + SCALES + s * ROWS + r, Fp.u8(data, o + 192 + s));
                     for (int n = 0; n < 2; n++) {
-                        for (int l = 0; l < 32; l++) {
-                            int a = Fp.u8(data, o + 64 * n + l) & 0xFF, c = Fp.u8(data, o + 64 * n + l + 32) & 0xFF;
-                            int h = Fp.u8(data, o + 128 + 32 * n + l) & 0xFF;
-                            int p = 128 * n + l, row = r * 256;
-                            values[row + slot(p)] = (byte) ((a & 0xF) | (h & 3) << 4);
-                            values[row + slot(p + 32)] = (byte) ((c & 0xF) | ((h >> 2) & 3) << 4);
-                            values[row + slot(p + 64)] = (byte) ((a >> 4) | ((h >> 4) & 3) << 4);
-                            values[row + slot(p + 96)] = (byte) ((c >> 4) | ((h >> 6) & 3) << 4);
+                        // eight values at a time: low nibbles from ql, two high bits from qh, as dequantizeRow
+                        for (int l = 0; l < 32; l += 8) {
+                            long a = data.get(Fp.LONG, o + 64 * n + l), c = data.get(Fp.LONG, o + 64 * n + 32 + l);
+                            long hb = data.get(Fp.LONG, o + 128 + 32 * n + l);
+                            int p = 128 * n + l;
+                            put8(v, r * 256, p, (a & NIBBLES) | (hb & TWO_BITS) << 4);
+                            put8(v, r * 256, p + 32, (c & NIBBLES) | (hb >>> 2 & TWO_BITS) << 4);
+                            put8(v, r * 256, p + 64, (a >>> 4 & NIBBLES) | (hb >>> 4 & TWO_BITS) << 4);
+                            put8(v, r * 256, p + 96, (c >>> 4 & NIBBLES) | (hb >>> 6 & TWO_BITS) << 4);
                         }
                     }
                 }
@@ -82,6 +83,14 @@ final class InterleavedQ6K implements RowGroups {
     /** Where value p = 32c + 4l + i of a block goes: class l's values together, chunk after chunk. */
     private static int slot(int p) {
         return 32 * ((p & 31) >> 2) + 4 * (p >> 5) + (p & 3);
+    }
+
+    private static final long NIBBLES = 0x0F0F0F0F0F0F0F0FL, TWO_BITS = 0x0303030303030303L;
+
+    /** Values p..p+7 (p a multiple of 8), one per byte of {@code eight}, to their slots in the row at {@code row}. */
+    private static void put8(MemorySegment v, long row, int p, long eight) {
+        v.set(Fp.INT, row + slot(p), (int) eight);
+        v.set(Fp.INT, row + slot(p + 4), (int) (eight >>> 32));
     }
 
     @Override
