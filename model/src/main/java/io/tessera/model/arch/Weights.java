@@ -34,7 +34,6 @@ public final class Weights {
         // only read row by row unless it is also the output head: no copy for the products
         tokenEmbedding = tied ? matrix("token_embd.weight", c.dim(), c.vocabSize()) : table("token_embd.weight", c.dim(), c.vocabSize());
         outputNorm = vector("output_norm.weight", c.dim());
-        output = tied ? tokenEmbedding : matrix("output.weight", c.dim(), c.vocabSize());
         ropeFreqs = file.tensorOrNull("rope_freqs.weight") != null ? vector("rope_freqs.weight", c.ropeDim() / 2) : null;
         layers = new Layer[c.layers()];
         for (int i = 0; i < c.layers(); i++) {
@@ -57,6 +56,8 @@ public final class Weights {
                     matrix(b + "ffn_up.weight", c.dim(), c.ffnDim()),
                     matrix(b + "ffn_down.weight", c.ffnDim(), c.dim()));
         }
+        // last: the largest matrix is repacked once the repacking code is compiled
+        output = tied ? tokenEmbedding : matrix("output.weight", c.dim(), c.vocabSize());
     }
 
     private Weights(Weights all, int[] keep) {
