@@ -1,7 +1,6 @@
 package io.tessera.model.arch;
 
 import io.tessera.TesseraException;
-import io.tessera.model.gguf.GGMLType;
 import io.tessera.model.gguf.GGUFFile;
 import io.tessera.model.gguf.GGUFTensorInfo;
 import io.tessera.model.tensor.WeightTensor;
@@ -22,14 +21,9 @@ public final class Weights {
     public final Layer[] layers;
 
     private final GGUFFile file;
-    /** Whether Q6_K matrices get their (larger) interleaved copy; see {@link #matrix}. */
-    private final boolean interleaveQ6K;
 
     public Weights(GGUFFile file, ModelConfig c) {
         this.file = file;
-        long q6k = 0;
-        for (GGUFTensorInfo t : file.tensors().values()) if (t.type() == GGMLType.Q6_K && t.shape().length == 2) q6k += t.byteSize();
-        interleaveQ6K = q6k * Q6K_COPY_GROWTH <= 0.10 * file.fileSize();
         boolean tied = file.tensorOrNull("output.weight") == null;
         // only read row by row unless it is also the output head: no copy for the products
         tokenEmbedding = tied ? matrix("token_embd.weight", c.dim(), c.vocabSize()) : table("token_embd.weight", c.dim(), c.vocabSize());
@@ -62,7 +56,6 @@ public final class Weights {
 
     private Weights(Weights all, int[] keep) {
         file = all.file;
-        interleaveQ6K = all.interleaveQ6K;
         tokenEmbedding = all.tokenEmbedding;
         outputNorm = all.outputNorm;
         output = all.output;
@@ -82,18 +75,10 @@ public final class Weights {
         return new Weights(this, keep.clone());
     }
 
-    /**
-     * A weight matrix of the products: types with faster kernels on a repacked copy get one (see {@link WeightTensor#of}).
-     * The Q6_K copy is 30% larger than the file's blocks (values unpacked to bytes), so Q6_K matrices get it only when
-     * that adds at most 10% to the resident set (an output head or some layers, as in Q4_0 and Q4_K_M files), which
-     * keeps a model within its file size plus 15%; a model mostly in Q6_K keeps the file's layout.
-     */
+    /** A weight matrix of the products: types with faster kernels on a repacked copy get one (see {@link WeightTensor#of}). */
     private WeightTensor matrix(String name, int cols, int rows) {
-        GGUFTensorInfo t = checked(name, cols, rows);
-        return WeightTensor.of(t, t.type() == GGMLType.Q6_K && !interleaveQ6K ? null : file::allocate);
+        return WeightTensor.of(checked(name, cols, rows), file::allocate);
     }
-
-    private static final double Q6K_COPY_GROWTH = (274.0 - 210.0) / 210.0;
 
     /** A matrix only read a row at a time (an embedding table), in the file's layout. */
     private WeightTensor table(String name, int cols, int rows) {

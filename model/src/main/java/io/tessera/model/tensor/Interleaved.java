@@ -30,9 +30,8 @@ final class Interleaved {
     static final VectorSpecies<Short> S = ShortVector.SPECIES_PREFERRED.vectorBitSize() >= 512
             ? ShortVector.SPECIES_512 : ShortVector.SPECIES_256;
     static final int L = S.length();
-    /** L bytes (extended to S), L / 2 bytes (extended to I), L / 2 shorts. */
+    /** L bytes (extended to S), L / 2 shorts. */
     static final VectorSpecies<Byte> B = ByteVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(S.vectorBitSize() / 2));
-    static final VectorSpecies<Byte> QUARTER_B = ByteVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(S.vectorBitSize() / 4));
     static final VectorSpecies<Short> HALF_S = ShortVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(S.vectorBitSize() / 2));
     /** L / 2 ints or floats. */
     static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED.withShape(S.vectorShape());

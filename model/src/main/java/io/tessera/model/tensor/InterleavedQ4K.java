@@ -14,7 +14,6 @@ import static io.tessera.model.tensor.Interleaved.B;
 import static io.tessera.model.tensor.Interleaved.F;
 import static io.tessera.model.tensor.Interleaved.I;
 import static io.tessera.model.tensor.Interleaved.L;
-import static io.tessera.model.tensor.Interleaved.QUARTER_B;
 import static io.tessera.model.tensor.Interleaved.ROWS;
 import static io.tessera.model.tensor.Interleaved.S;
 import static io.tessera.model.tensor.Interleaved.halfToFloat;
@@ -131,8 +130,8 @@ final class InterleavedQ4K implements RowGroups {
         for (int k = 0; k < L; k += L / 2) {
             IntVector s = IntVector.zero(I), m = s;
             for (int j = 0; j < 8; j++) {
-                s = s.add(IntVector.fromArray(I, dots, j * L + k).mul(bytes(w, o + SCALES + (long) j * ROWS + k)));
-                m = m.add(bytes(w, o + MINS + (long) j * ROWS + k).mul(bs[16 * b + 2 * j] + bs[16 * b + 2 * j + 1]));
+                s = s.add(IntVector.fromArray(I, dots, j * L + k).mul(bytes(w, o + SCALES + (long) j * ROWS, k)));
+                m = m.add(bytes(w, o + MINS + (long) j * ROWS, k).mul(bs[16 * b + 2 * j] + bs[16 * b + 2 * j + 1]));
             }
             s.intoArray(sums, k);
             m.intoArray(sums, L + k);
@@ -150,8 +149,12 @@ final class InterleavedQ4K implements RowGroups {
         }
     }
 
-    /** L / 2 unsigned bytes (the rows' 6-bit scales or mins) as ints. */
-    private static IntVector bytes(MemorySegment w, long off) {
-        return (IntVector) ByteVector.fromMemorySegment(QUARTER_B, w, off, Fp.LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+    /**
+     * Rows {@code k .. k + L/2} of the L rows' unsigned bytes (6-bit scales or mins) at {@code off}, as ints; through
+     * shorts, as a direct byte-to-int conversion between these shapes fell back to Java code in some C2 compilations.
+     */
+    private static IntVector bytes(MemorySegment w, long off, int k) {
+        ShortVector s = (ShortVector) ByteVector.fromMemorySegment(B, w, off, Fp.LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+        return (IntVector) s.convertShape(VectorOperators.S2I, I, k == 0 ? 0 : 1);
     }
 }

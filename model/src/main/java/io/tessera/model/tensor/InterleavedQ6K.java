@@ -13,17 +13,16 @@ import static io.tessera.model.tensor.Interleaved.B;
 import static io.tessera.model.tensor.Interleaved.F;
 import static io.tessera.model.tensor.Interleaved.I;
 import static io.tessera.model.tensor.Interleaved.L;
-import static io.tessera.model.tensor.Interleaved.QUARTER_B;
 import static io.tessera.model.tensor.Interleaved.ROWS;
 import static io.tessera.model.tensor.Interleaved.S;
 import static io.tessera.model.tensor.Interleaved.halfToFloat;
 
 /**
- * Q6_K weights with 32 rows interleaved ({@link Interleaved}) and the 6-bit values unpacked to bytes: per group of 32
- * rows and block of 256, at {@code (group * blocksPerRow + b) * 8768}, the 32 rows' fp16 d, their 16 int8 scales
- * (scale s of the 32 rows at 64 + 32 * s), then the values (0..63, the stored q before subtracting 32) of the 32 rows
- * in the order the kernel reads them, lane class by lane class: value 32c + 4l + i (chunk c, class l, i < 4) at
- * 576 + 32 * (32l + 4c + i), so that a block streams from memory in one pass. A third larger than the file's layout.
+ * Q6_K weights with 32 rows interleaved ({@link Interleaved}), the same size as the file's layout: per group of 32
+ * rows and block of 256, at {@code (group * blocksPerRow + b) * 6720}, the 32 rows' fp16 d, their 16 int8 scales
+ * (scale s of the rows at 64 + 32 * s), then the rows' ql and qh bytes in the order the kernel reads them, lane class
+ * by lane class: for class l and half n, ql[64n + 4l + i], ql[64n + 32 + 4l + i] and qh[32n + 4l + i] (i < 4), each
+ * 32 bytes (one per row), at 576 + 32 * (24l + 12n + ...), so that a block streams from memory in one pass.
  *
  * <p>Bit for bit {@link Q6KTensor}'s dot, which follows ggml's AVX2 kernel: there a row's block sum lives in eight
  * 32-bit lanes, lane l holding the products of values 4l..4l+3 of every 32-value chunk (times the chunk's scale)
@@ -33,8 +32,8 @@ import static io.tessera.model.tensor.Interleaved.halfToFloat;
  * are done in the same order.
  */
 final class InterleavedQ6K implements RowGroups {
-    static final int GROUP_BLOCK_BYTES = ROWS * (2 + 16 + 256);
-    private static final int SCALES = 2 * ROWS, VALUES = SCALES + 16 * ROWS;
+    static final int GROUP_BLOCK_BYTES = ROWS * 210;
+    private static final int SCALES = 2 * ROWS, BITS = SCALES + 16 * ROWS;
 
     private final MemorySegment packed;
     private final int blocksPerRow;
@@ -51,47 +50,44 @@ final class InterleavedQ6K implements RowGroups {
         int nb = cols / 256, groups = rows / ROWS;
         long rowBytes = nb * 210L, groupBytes = (long) nb * GROUP_BLOCK_BYTES;
         MemorySegment packed = Interleaved.repack(data, groups * ROWS * rowBytes, groups, groupBytes, alloc, to -> g -> {
-            // the 32 rows' unpacked values of one block, row after row, each row's in slot order
-            MemorySegment v = MemorySegment.ofArray(new byte[ROWS * 256]);
             for (int b = 0; b < nb; b++) {
                 long src = g * ROWS * rowBytes + b * 210L, dst = g * groupBytes + (long) b * GROUP_BLOCK_BYTES;
-                for (int r = 0; r < ROWS; r++) {
-                    long o = src + r * rowBytes;
-                    to.set(Fp.SHORT, dst + 2L * r, data.get(Fp.SHORT, o + 208));
-                    for (int s = 0; s < 16; s++) to.set(java.lang.foreign.ValueLayout.JAVA_BYTE, dst + SCALES + s * ROWS + r, Fp.u8(data, o + 192 + s));
-                    for (int n = 0; n < 2; n++) {
-                        // eight values at a time: low nibbles from ql, two high bits from qh, as dequantizeRow
-                        for (int l = 0; l < 32; l += 8) {
-                            long a = data.get(Fp.LONG, o + 64 * n + l), c = data.get(Fp.LONG, o + 64 * n + 32 + l);
-                            long hb = data.get(Fp.LONG, o + 128 + 32 * n + l);
-                            int p = 128 * n + l;
-                            put8(v, r * 256, p, (a & NIBBLES) | (hb & TWO_BITS) << 4);
-                            put8(v, r * 256, p + 32, (c & NIBBLES) | (hb >>> 2 & TWO_BITS) << 4);
-                            put8(v, r * 256, p + 64, (a >>> 4 & NIBBLES) | (hb >>> 4 & TWO_BITS) << 4);
-                            put8(v, r * 256, p + 96, (c >>> 4 & NIBBLES) | (hb >>> 6 & TWO_BITS) << 4);
+                for (int r = 0; r < ROWS; r++) to.set(Fp.SHORT, dst + 2L * r, data.get(Fp.SHORT, src + r * rowBytes + 208));
+                for (int r = 0; r < ROWS; r += 8) {
+                    // scales: bytes 192..207 of the block
+                    for (int k = 0; k < 16; k += 8) Interleaved.transpose8x8(data, src + r * rowBytes + 192 + k, rowBytes, to, dst + SCALES + (long) k * ROWS + r, ROWS);
+                    // runs of four bytes to their class-ordered places: 8 runs of ql and 4 of qh per class and half
+                    for (int l = 0; l < 8; l += 2) {
+                        for (int n = 0; n < 2; n++) {
+                            for (int part = 0; part < 3; part++) {
+                                long from = src + r * rowBytes + (part == 2 ? 128 + 32 * n : 64 * n + 32 * part) + 4 * l;
+                                // eight bytes: four of class l then four of class l + 1
+                                transpose8x4(data, from, rowBytes, to, dst + BITS + (24L * l + 12 * n + 4 * part) * ROWS + r, ROWS,
+                                        dst + BITS + (24L * (l + 1) + 12 * n + 4 * part) * ROWS + r);
+                            }
                         }
                     }
-                }
-                for (int r = 0; r < ROWS; r += 8) {
-                    for (int p = 0; p < 256; p += 8) Interleaved.transpose8x8(v, r * 256L + p, 256, to, dst + VALUES + (long) p * ROWS + r, ROWS);
                 }
             }
         });
         return new InterleavedQ6K(packed, groups * ROWS, nb);
     }
 
-    /** Where value p = 32c + 4l + i of a block goes: class l's values together, chunk after chunk. */
-    private static int slot(int p) {
-        return 32 * ((p & 31) >> 2) + 4 * (p >> 5) + (p & 3);
+    /**
+     * The 8 x 8 bytes at {@code from + i * fromStride + k} (rows i, bytes k < 8) transposed, bytes 0..3 to
+     * {@code to + k * toStride + i} and bytes 4..7 to {@code to2 + (k - 4) * toStride + i}.
+     */
+    private static void transpose8x4(MemorySegment from, long fromOff, long fromStride, MemorySegment to, long toOff, long toStride, long to2Off) {
+        byte[] t = TRANSPOSE.get();
+        MemorySegment tmp = MemorySegment.ofArray(t);
+        Interleaved.transpose8x8(from, fromOff, fromStride, tmp, 0, 8);
+        for (int k = 0; k < 4; k++) {
+            to.set(Fp.LONG, toOff + k * toStride, tmp.get(Fp.LONG, 8L * k));
+            to.set(Fp.LONG, to2Off + k * toStride, tmp.get(Fp.LONG, 8L * (k + 4)));
+        }
     }
 
-    private static final long NIBBLES = 0x0F0F0F0F0F0F0F0FL, TWO_BITS = 0x0303030303030303L;
-
-    /** Values p..p+7 (p a multiple of 8), one per byte of {@code eight}, to their slots in the row at {@code row}. */
-    private static void put8(MemorySegment v, long row, int p, long eight) {
-        v.set(Fp.INT, row + slot(p), (int) eight);
-        v.set(Fp.INT, row + slot(p + 4), (int) (eight >>> 32));
-    }
+    private static final ThreadLocal<byte[]> TRANSPOSE = ThreadLocal.withInitial(() -> new byte[64]);
 
     @Override
     public int rows() { return rows; }
@@ -103,13 +99,15 @@ final class InterleavedQ6K implements RowGroups {
         float[] acc = scratch.laneAccs;   // [lane class l][row]: the eight float lanes of each row
         float[] d = scratch.scales;       // per row: d_w * d_x of the block
         int[] sub = scratch.laneSubs;     // [lane class l][row]: what lane l subtracts
+        short[] ps = scratch.weights;      // per chunk, the 16-bit products of a lane class
+        int[] sums = scratch.ints;         // a lane class's integer sums
         for (int g = groupFrom; g < groupTo; g++) {
             for (int h = 0; h < ROWS; h += L) {
                 java.util.Arrays.fill(acc, 0, 8 * L, 0f);
                 long o = (long) g * blocksPerRow * GROUP_BLOCK_BYTES;
                 for (int b = 0; b < blocksPerRow; b++, o += GROUP_BLOCK_BYTES) {
                     blockTerms(w, o, h, in, b, d, sub);
-                    for (int l = 0; l < 8; l++) laneClass(w, o + h, in.qs, b, l, d, sub, acc);
+                    for (int l = 0; l < 8; l++) laneClass(w, o + h, in.qs, b, l, d, sub, acc, ps, sums);
                 }
                 hsum8(acc, out, outOff + g * ROWS + h);
             }
@@ -128,31 +126,66 @@ final class InterleavedQ6K implements RowGroups {
         halfToFloat(w, o + 2L * h + L).mul(db).intoArray(d, L / 2);
         for (int l = 0; l < 8; l++) {
             int bs0 = in.bsums[16 * b + 2 * l], bs1 = in.bsums[16 * b + 2 * l + 1];
-            for (int k = 0; k < L; k += L / 2) {
-                long s = o + SCALES + 2L * l * ROWS + h + k;
-                scales(w, s).mul(bs0).add(scales(w, s + ROWS).mul(bs1)).lanewise(VectorOperators.LSHL, 5).intoArray(sub, l * L + k);
+            long s = o + SCALES + 2L * l * ROWS + h;
+            ShortVector s0 = scales(w, s), s1 = scales(w, s + ROWS);
+            for (int part = 0; part < 2; part++) {
+                ((IntVector) s0.convertShape(VectorOperators.S2I, I, part)).mul(bs0)
+                        .add(((IntVector) s1.convertShape(VectorOperators.S2I, I, part)).mul(bs1))
+                        .lanewise(VectorOperators.LSHL, 5).intoArray(sub, l * L + part * L / 2);
             }
         }
     }
 
     /** Lane class l of block b for the L rows at {@code o}: its integer sum, then {@code acc[l][row] = fma(sum, d[row], acc[l][row])}. */
-    private static void laneClass(MemorySegment w, long o, byte[] y, int b, int l, float[] d, int[] sub, float[] acc) {
-        IntVector a0 = IntVector.zero(I), a1 = a0;
-        for (int c = 0; c < 8; c++) {
-            // values 4l..4l+3 of chunk c, whose scale is scales[2c + l / 4]
-            int yp = 256 * b + 32 * c + 4 * l;
-            long q = o + VALUES + (32L * l + 4 * c) * ROWS;
-            ShortVector s = ShortVector.zero(S);
-            for (int i = 0; i < 4; i++) s = s.add(load(w, q + (long) i * ROWS).mul(y[yp + i]));
-            long sc = o + SCALES + (2L * c + (l >> 2)) * ROWS;
-            a0 = a0.add(((IntVector) s.convertShape(VectorOperators.S2I, I, 0)).mul(scales(w, sc)));
-            a1 = a1.add(((IntVector) s.convertShape(VectorOperators.S2I, I, 1)).mul(scales(w, sc + L / 2)));
+    private static void laneClass(MemorySegment w, long o, byte[] y, int b, int l, float[] d, int[] sub, float[] acc, short[] ps, int[] sums) {
+        java.util.Arrays.fill(sums, 0, L, 0);
+        for (int n = 0; n < 2; n++) {
+            products(w, o + BITS + (24L * l + 12 * n) * ROWS, y, 256 * b + 128 * n + 4 * l, ps);
+            // chunk 4n + j; the scale of its values 4l..4l+3 is scales[2(4n + j) + l / 4]
+            scaled(ps, w, o + SCALES + (8L * n + (l >> 2)) * ROWS, sums);
         }
-        int ai = l * L;
-        ((FloatVector) a0.sub(IntVector.fromArray(I, sub, ai)).convert(VectorOperators.I2F, 0))
-                .fma(FloatVector.fromArray(F, d, 0), FloatVector.fromArray(F, acc, ai)).intoArray(acc, ai);
-        ((FloatVector) a1.sub(IntVector.fromArray(I, sub, ai + L / 2)).convert(VectorOperators.I2F, 0))
-                .fma(FloatVector.fromArray(F, d, L / 2), FloatVector.fromArray(F, acc, ai + L / 2)).intoArray(acc, ai + L / 2);
+        finish(sums, sub, d, acc, l * L);
+    }
+
+    /** Adds the four chunks' products of {@code ps} times the rows' scales (from {@code sc}, two scales apart) to {@code sums}. */
+    private static void scaled(short[] ps, MemorySegment w, long sc, int[] sums) {
+        IntVector a0 = IntVector.fromArray(I, sums, 0), a1 = IntVector.fromArray(I, sums, L / 2);
+        for (int j = 0; j < 4; j++) {
+            ShortVector s = ShortVector.fromArray(S, ps, j * L);
+            ShortVector scale = (ShortVector) ByteVector.fromMemorySegment(B, w, sc + 2L * j * ROWS, Fp.LE).convertShape(VectorOperators.B2S, S, 0);
+            a0 = a0.add(((IntVector) s.convertShape(VectorOperators.S2I, I, 0)).mul((IntVector) scale.convertShape(VectorOperators.S2I, I, 0)));
+            a1 = a1.add(((IntVector) s.convertShape(VectorOperators.S2I, I, 1)).mul((IntVector) scale.convertShape(VectorOperators.S2I, I, 1)));
+        }
+        a0.intoArray(sums, 0);
+        a1.intoArray(sums, L / 2);
+    }
+
+    /** {@code acc[ai + row] = fma(sums[row] - sub[ai + row], d[row], acc[ai + row])}. */
+    private static void finish(int[] sums, int[] sub, float[] d, float[] acc, int ai) {
+        for (int k = 0; k < L; k += L / 2) {
+            ((FloatVector) IntVector.fromArray(I, sums, k).sub(IntVector.fromArray(I, sub, ai + k)).convert(VectorOperators.I2F, 0))
+                    .fma(FloatVector.fromArray(F, d, k), FloatVector.fromArray(F, acc, ai + k)).intoArray(acc, ai + k);
+        }
+    }
+
+    /**
+     * Values 4l + i (i < 4) of the four chunks of a half block times the activations from {@code yb}, into {@code ps}
+     * (chunk j's L rows at jL). The bytes at {@code q}: ql of chunks 0 and 2 (low and high nibbles), ql of chunks 1
+     * and 3, qh of all four (two bits each), four of each.
+     */
+    private static void products(MemorySegment w, long q, byte[] y, int yb, short[] ps) {
+        ShortVector p0 = ShortVector.zero(S), p1 = p0, p2 = p0, p3 = p0;
+        for (int i = 0; i < 4; i++) {
+            ShortVector a = load(w, q + (long) i * ROWS), c = load(w, q + (4L + i) * ROWS), hb = load(w, q + (8L + i) * ROWS);
+            p0 = p0.add(a.and((short) 0xF).or(hb.lanewise(VectorOperators.LSHL, 4).and((short) 0x30)).mul(y[yb + i]));
+            p1 = p1.add(c.and((short) 0xF).or(hb.lanewise(VectorOperators.LSHL, 2).and((short) 0x30)).mul(y[yb + 32 + i]));
+            p2 = p2.add(a.lanewise(VectorOperators.LSHR, 4).or(hb.and((short) 0x30)).mul(y[yb + 64 + i]));
+            p3 = p3.add(c.lanewise(VectorOperators.LSHR, 4).or(hb.lanewise(VectorOperators.LSHR, 2).and((short) 0x30)).mul(y[yb + 96 + i]));
+        }
+        p0.intoArray(ps, 0);
+        p1.intoArray(ps, L);
+        p2.intoArray(ps, 2 * L);
+        p3.intoArray(ps, 3 * L);
     }
 
     /** hsum_float_8 of each row's eight lanes: (v4 + v0 + v6 + v2) + (v5 + v1 + v7 + v3), in that grouping. */
@@ -170,8 +203,11 @@ final class InterleavedQ6K implements RowGroups {
         return (ShortVector) ByteVector.fromMemorySegment(B, w, off, Fp.LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
     }
 
-    /** L / 2 signed bytes (the rows' scales) as ints. */
-    private static IntVector scales(MemorySegment w, long off) {
-        return (IntVector) ByteVector.fromMemorySegment(QUARTER_B, w, off, Fp.LE).convertShape(VectorOperators.B2I, I, 0);
+    /**
+     * The L rows' signed scale bytes at {@code off}, as shorts (widened to ints by the caller: a byte-to-int conversion
+     * between these shapes fell back to Java code in some C2 compilations).
+     */
+    private static ShortVector scales(MemorySegment w, long off) {
+        return (ShortVector) ByteVector.fromMemorySegment(B, w, off, Fp.LE).convertShape(VectorOperators.B2S, S, 0);
     }
 }
