@@ -43,17 +43,25 @@ final class Interleaved {
     }
 
     /**
-     * Allocates {@code groups * groupBytes} from {@code alloc}, runs {@code repackGroup} for every group (in parallel
-     * when both segments may be used from other threads), then releases the mapped pages of {@code data} that were
-     * read ({@link MemorySegment#unload}): the copy replaces them in the resident set.
+     * Allocates {@code groups * groupBytes} from {@code alloc} and runs {@code repackGroup} for every group (in parallel
+     * when both segments may be used from other threads), a slice of about 8 MB of {@code data} at a time, releasing
+     * each slice's mapped pages once repacked ({@link MemorySegment#unload}): the copy replaces them in the resident
+     * set, and at most a slice of a tensor is resident twice.
      */
     static MemorySegment repack(MemorySegment data, long dataBytes, int groups, long groupBytes, SegmentAllocator alloc,
                                 java.util.function.Function<MemorySegment, IntConsumer> repackGroup) {
         MemorySegment packed = alloc.allocate(groups * groupBytes, 64);
-        IntStream range = IntStream.range(0, groups);
-        if (groups > 1 && data.isAccessibleBy(SOME_OTHER_THREAD) && packed.isAccessibleBy(SOME_OTHER_THREAD)) range = range.parallel();
-        range.forEach(repackGroup.apply(packed));
-        if (data.isMapped() && dataBytes > 0) data.asSlice(0, dataBytes).unload();
+        if (groups == 0) return packed;
+        IntConsumer group = repackGroup.apply(packed);
+        boolean parallel = groups > 1 && data.isAccessibleBy(SOME_OTHER_THREAD) && packed.isAccessibleBy(SOME_OTHER_THREAD);
+        long sourceBytes = dataBytes / groups;
+        int slice = (int) Math.max(1, (8L << 20) / sourceBytes);
+        for (int from = 0; from < groups; from += slice) {
+            int to = Math.min(groups, from + slice);
+            IntStream range = IntStream.range(from, to);
+            (parallel ? range.parallel() : range).forEach(group);
+            if (data.isMapped()) data.asSlice(from * sourceBytes, (to - from) * sourceBytes).unload();
+        }
         return packed;
     }
 
