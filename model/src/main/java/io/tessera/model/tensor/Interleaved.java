@@ -14,17 +14,45 @@ import java.util.function.IntConsumer;
 import java.util.stream.IntStream;
 
 /**
- * What the row-interleaved copies of weights ({@link InterleavedQ4_0}, {@link InterleavedQ4K}, {@link InterleavedQ6K}) share: rows in groups of 32, one
- * 16-bit vector lane per row, the species for that, the repacking scaffold and two conversions.
+ * A matrix's rows repacked in groups of 32 ({@link InterleavedQ4_0}, {@link InterleavedQ4K}, {@link InterleavedQ6K}),
+ * and what those copies share: one 16-bit vector lane per row, the species for that, the repacking scaffold and two
+ * conversions.
  *
  * <p>Why interleave: the file's layouts put one row's values in a vector, so every block of every row ends in a
  * horizontal sum (ggml uses the 8-bit dot-product instructions, which the Vector API lacks). With lanes holding rows,
  * one vector operation advances 32 rows (16 on AVX2) and the row sums come out of the lanes with no reduction.
  */
-final class Interleaved {
-    private Interleaved() {}
-
+abstract class Interleaved {
     static final int ROWS = 32;
+
+    /** The repacked blocks, group after group. */
+    final MemorySegment packed;
+    final int blocksPerRow;
+    private final int rows;
+
+    Interleaved(MemorySegment packed, int rows, int blocksPerRow) {
+        this.packed = packed;
+        this.rows = rows;
+        this.blocksPerRow = blocksPerRow;
+    }
+
+    /** Rows covered: the tensor's rows rounded down to a multiple of 32. */
+    public int rows() { return rows; }
+
+    /** Whether to make a copy for a matrix of {@code rows} rows: memory given, a whole group, vectors wide enough. */
+    static boolean worthwhile(SegmentAllocator alloc, int rows) {
+        return alloc != null && rows >= ROWS && supported();
+    }
+
+    /** The first whole group at or after row {@code rowFrom}. */
+    static int groupFrom(int rowFrom) {
+        return (rowFrom + ROWS - 1) / ROWS;
+    }
+
+    /** The end of the whole groups before row {@code rowTo} that the copy covers. */
+    int groupTo(int rowTo) {
+        return Math.min(rowTo, rows) / ROWS;
+    }
 
     /** 16-bit lanes per vector: 32 on AVX-512 (a whole group), 16 on AVX2 (two halves of a group). */
     static final VectorSpecies<Short> S = ShortVector.SPECIES_PREFERRED.vectorBitSize() >= 512

@@ -30,19 +30,14 @@ import static io.tessera.model.tensor.Interleaved.halfToFloat;
  * {@code accMin = fma(summ, dmin * d_x, accMin)}; the row's value is {@code acc - accMin}. A sub-block's dot is summed
  * in 16-bit lanes over 16 values at a time (at most 15 * 127 * 16), then widened.
  */
-final class InterleavedQ4K implements RowGroups {
+final class InterleavedQ4K extends Interleaved implements RowGroups {
     static final int GROUP_BLOCK_BYTES = ROWS * (2 + 2 + 8 + 8 + 128);
     // in the order the kernel reads them, so that a block streams from memory in one forward pass
     private static final int QS = 0, SCALES = 128 * ROWS, MINS = SCALES + 8 * ROWS, D = MINS + 8 * ROWS, DMIN = D + 2 * ROWS;
 
-    private final MemorySegment packed;
-    private final int blocksPerRow;
-    private final int rows;
 
     private InterleavedQ4K(MemorySegment packed, int rows, int blocksPerRow) {
-        this.packed = packed;
-        this.rows = rows;
-        this.blocksPerRow = blocksPerRow;
+        super(packed, rows, blocksPerRow);
     }
 
     /** Repacks the first {@code rows / 32 * 32} rows of {@code data} (the file's Q4_K layout) into memory from {@code alloc}. */
@@ -69,9 +64,6 @@ final class InterleavedQ4K implements RowGroups {
         });
         return new InterleavedQ4K(packed, groups * ROWS, nb);
     }
-
-    @Override
-    public int rows() { return rows; }
 
     @Override
     public void matvec(Q8KInput in, float[] out, int outOff, int groupFrom, int groupTo) {

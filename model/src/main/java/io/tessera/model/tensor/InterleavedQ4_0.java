@@ -25,18 +25,12 @@ import static io.tessera.model.tensor.Interleaved.halfToFloat;
  * taken unsigned and 8 * sum(y) subtracted after, in wrapping 16-bit arithmetic), then
  * {@code acc = fma(sum, d_w * d_x, acc)} block after block: bit for bit {@link Q4_0Tensor}'s single-row dot.
  */
-final class InterleavedQ4_0 {
+final class InterleavedQ4_0 extends Interleaved {
     static final int GROUP_BLOCK_BYTES = ROWS * 18;
 
-    private final MemorySegment packed;
-    private final int blocksPerRow;
-    /** Rows covered: the tensor's rows rounded down to a multiple of 32. */
-    final int rows;
 
     private InterleavedQ4_0(MemorySegment packed, int rows, int blocksPerRow) {
-        this.packed = packed;
-        this.rows = rows;
-        this.blocksPerRow = blocksPerRow;
+        super(packed, rows, blocksPerRow);
     }
 
     /** Repacks the first {@code rows / 32 * 32} rows of {@code data} (the file's Q4_0 layout) into memory from {@code alloc}. */

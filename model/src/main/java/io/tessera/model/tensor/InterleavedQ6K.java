@@ -31,18 +31,13 @@ import static io.tessera.model.tensor.Interleaved.halfToFloat;
  * partial sums over four values (at most 63 * 127 * 4) are exact, so every integer is the same, and the float steps
  * are done in the same order.
  */
-final class InterleavedQ6K implements RowGroups {
+final class InterleavedQ6K extends Interleaved implements RowGroups {
     static final int GROUP_BLOCK_BYTES = ROWS * 210;
     private static final int SCALES = 2 * ROWS, BITS = SCALES + 16 * ROWS;
 
-    private final MemorySegment packed;
-    private final int blocksPerRow;
-    private final int rows;
 
     private InterleavedQ6K(MemorySegment packed, int rows, int blocksPerRow) {
-        this.packed = packed;
-        this.rows = rows;
-        this.blocksPerRow = blocksPerRow;
+        super(packed, rows, blocksPerRow);
     }
 
     /** Repacks the first {@code rows / 32 * 32} rows of {@code data} (the file's Q6_K layout) into memory from {@code alloc}. */
@@ -88,9 +83,6 @@ final class InterleavedQ6K implements RowGroups {
     }
 
     private static final ThreadLocal<byte[]> TRANSPOSE = ThreadLocal.withInitial(() -> new byte[64]);
-
-    @Override
-    public int rows() { return rows; }
 
     @Override
     public void matvec(Q8KInput in, float[] out, int outOff, int groupFrom, int groupTo) {

@@ -18,10 +18,6 @@ abstract class KQuantTensor extends SegmentTensor {
         this.interleaved = interleaved;
     }
 
-    /** Whether a type's interleaved copy can be made for a matrix of {@code rows} rows. */
-    static boolean interleave(java.lang.foreign.SegmentAllocator alloc, int rows) {
-        return alloc != null && rows >= Interleaved.ROWS && Interleaved.supported();
-    }
 
     @Override
     public PreparedInput newInput() { return new Q8KInput(cols); }
@@ -38,8 +34,7 @@ abstract class KQuantTensor extends SegmentTensor {
             for (int r = rowFrom; r < rowTo; r++) out[outOff + r] = dot(r, in);
             return;
         }
-        int g = Interleaved.ROWS;
-        int groupFrom = (rowFrom + g - 1) / g, groupTo = Math.min(rowTo, interleaved.rows()) / g;
+        int g = Interleaved.ROWS, groupFrom = Interleaved.groupFrom(rowFrom), groupTo = Math.min(rowTo, interleaved.rows()) / g;
         int headTo = Math.min(rowTo, Math.max(rowFrom, groupFrom * g)), tailFrom = Math.max(headTo, groupTo * g);
         for (int r = rowFrom; r < headTo; r++) out[outOff + r] = dot(r, in);
         if (groupFrom < groupTo) interleaved.matvec(in, out, outOff, groupFrom, groupTo);

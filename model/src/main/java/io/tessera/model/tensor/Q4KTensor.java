@@ -23,7 +23,7 @@ final class Q4KTensor extends KQuantTensor {
 
     /** @param alloc where the interleaved copy ({@link InterleavedQ4K}) goes, or null to multiply in the file's layout */
     Q4KTensor(int rows, int cols, MemorySegment data, SegmentAllocator alloc) {
-        super(GGMLType.Q4_K, rows, cols, data, interleave(alloc, rows) ? InterleavedQ4K.of(data, rows, cols, alloc) : null);
+        super(GGMLType.Q4_K, rows, cols, data, Interleaved.worthwhile(alloc, rows) ? InterleavedQ4K.of(data, rows, cols, alloc) : null);
     }
 
     @Override

@@ -26,8 +26,7 @@ final class Q4_0Tensor extends Q8Tensor {
     /** @param alloc where the interleaved copy goes, or null to multiply in the file's layout */
     Q4_0Tensor(int rows, int cols, MemorySegment data, SegmentAllocator alloc) {
         super(GGMLType.Q4_0, rows, cols, data, false);
-        this.interleaved = alloc != null && rows >= Interleaved.ROWS && Interleaved.supported()
-                ? InterleavedQ4_0.of(data, rows, cols, alloc) : null;
+        this.interleaved = Interleaved.worthwhile(alloc, rows) ? InterleavedQ4_0.of(data, rows, cols, alloc) : null;
     }
 
     @Override
@@ -52,12 +51,11 @@ final class Q4_0Tensor extends Q8Tensor {
     @Override
     int matvecRows(Q8Input in, float[] out, int outOff, int rowFrom, int rowTo) {
         if (interleaved != null) {
-            int g = Interleaved.ROWS;
-            int groupFrom = (rowFrom + g - 1) / g, groupTo = Math.min(rowTo, interleaved.rows) / g;
+            int groupFrom = Interleaved.groupFrom(rowFrom), groupTo = interleaved.groupTo(rowTo);
             if (groupFrom >= groupTo) return rowFrom;
-            for (int r = rowFrom; r < groupFrom * g; r++) out[outOff + r] = dot(r, in);
+            for (int r = rowFrom; r < groupFrom * Interleaved.ROWS; r++) out[outOff + r] = dot(r, in);
             interleaved.matvec(in, out, outOff, groupFrom, groupTo);
-            return groupTo * g;
+            return groupTo * Interleaved.ROWS;
         }
         Scratch scratch = Scratch.get();
         int r = rowFrom;
@@ -217,8 +215,7 @@ final class Q4_0Tensor extends Q8Tensor {
 
     /** Whole groups of 32 rows through the interleaved copy, a chunk of groups (kept in cache) at a time; other rows by {@link #dot}. */
     private void matmulInterleaved(PreparedInput[] xs, int count, float[][] out, int rowFrom, int rowTo) {
-        int g = Interleaved.ROWS;
-        int groupFrom = (rowFrom + g - 1) / g, groupTo = Math.min(rowTo, interleaved.rows) / g;
+        int g = Interleaved.ROWS, groupFrom = Interleaved.groupFrom(rowFrom), groupTo = interleaved.groupTo(rowTo);
         int headTo = Math.min(rowTo, Math.max(rowFrom, groupFrom * g)), tailFrom = Math.max(headTo, groupTo * g);
         for (int t = 0; t < count; t++) {
             Q8Input in = Q8Input.check(xs[t], cols, false);

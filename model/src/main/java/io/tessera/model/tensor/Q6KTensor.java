@@ -22,7 +22,7 @@ final class Q6KTensor extends KQuantTensor {
 
     /** @param alloc where the interleaved copy ({@link InterleavedQ6K}) goes, or null to multiply in the file's layout */
     Q6KTensor(int rows, int cols, MemorySegment data, SegmentAllocator alloc) {
-        super(GGMLType.Q6_K, rows, cols, data, interleave(alloc, rows) ? InterleavedQ6K.of(data, rows, cols, alloc) : null);
+        super(GGMLType.Q6_K, rows, cols, data, Interleaved.worthwhile(alloc, rows) ? InterleavedQ6K.of(data, rows, cols, alloc) : null);
     }
 
     @Override

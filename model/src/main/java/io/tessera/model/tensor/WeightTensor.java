@@ -61,7 +61,10 @@ public abstract class WeightTensor {
         return (int) Math.max(8, Math.min(1 << 20, CHUNK_BYTES / rowBytes) & ~7);
     }
 
-    /** Creates the tensor for a GGUF tensor, or throws {@link io.tessera.TesseraException} naming it when its type is unsupported. */
+    /**
+     * Creates the tensor for a GGUF tensor, or throws {@link io.tessera.TesseraException} naming it when its type is
+     * unsupported. A repacked copy (see the next method) lives in memory the garbage collector frees.
+     */
     public static WeightTensor of(io.tessera.model.gguf.GGUFTensorInfo info) {
         return Tensors.of(info);
     }
