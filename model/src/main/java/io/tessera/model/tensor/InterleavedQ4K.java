@@ -8,7 +8,6 @@ import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SegmentAllocator;
-import java.lang.foreign.ValueLayout;
 
 import static io.tessera.model.tensor.Interleaved.B;
 import static io.tessera.model.tensor.Interleaved.F;
@@ -20,10 +19,9 @@ import static io.tessera.model.tensor.Interleaved.halfToFloat;
 
 /**
  * Q4_K weights with 32 rows interleaved ({@link Interleaved}): per group of 32 rows and block of 256, at
- * {@code (group * blocksPerRow + b) * 4736}, quant byte k < 128 of the 32 rows at 32 * k (low nibble: value
- * 64 * (k / 32) + k % 32, high nibble: 32 further), then their eight 6-bit scales unpacked to bytes (scale j of the
- * rows at 4096 + 32 * j), their eight mins (at 4352 + 32 * j), their fp16 d (at 4608) and dmin (at 4672). 3% larger
- * than the file's layout.
+ * {@code (group * blocksPerRow + b) * 4608}, quant byte k < 128 of the 32 rows at 32 * k (low nibble: value
+ * 64 * (k / 32) + k % 32, high nibble: 32 further), then byte i < 12 of their packed 6-bit scales and mins (at
+ * 4096 + 32 * i, unpacked in the kernel), their fp16 d (at 4480) and dmin (at 4544). The same size as the file's.
  *
  * <p>Bit for bit {@link Q4KTensor}'s dot (ggml's repacked AVX2 kernel): per row and block the exact integer
  * {@code sum_j scale_j * dot_j} and {@code sum_j min_j * bsum_j}, then {@code acc = fma(sum, d * d_x, acc)} and
@@ -31,9 +29,9 @@ import static io.tessera.model.tensor.Interleaved.halfToFloat;
  * in 16-bit lanes over 16 values at a time (at most 15 * 127 * 16), then widened.
  */
 final class InterleavedQ4K extends Interleaved implements RowGroups {
-    static final int GROUP_BLOCK_BYTES = ROWS * (2 + 2 + 8 + 8 + 128);
+    static final int GROUP_BLOCK_BYTES = ROWS * 144;
     // in the order the kernel reads them, so that a block streams from memory in one forward pass
-    private static final int QS = 0, SCALES = 128 * ROWS, MINS = SCALES + 8 * ROWS, D = MINS + 8 * ROWS, DMIN = D + 2 * ROWS;
+    private static final int QS = 0, SCALES = 128 * ROWS, D = SCALES + 12 * ROWS, DMIN = D + 2 * ROWS;
 
 
     private InterleavedQ4K(MemorySegment packed, int rows, int blocksPerRow) {
@@ -51,14 +49,11 @@ final class InterleavedQ4K extends Interleaved implements RowGroups {
                     long o = src + r * rowBytes;
                     to.set(Fp.SHORT, dst + D + 2L * r, data.get(Fp.SHORT, o));
                     to.set(Fp.SHORT, dst + DMIN + 2L * r, data.get(Fp.SHORT, o + 2));
-                    long scales = KQuantTensor.scales(data, o + 4), mins = KQuantTensor.mins(data, o + 4);
-                    for (int j = 0; j < 8; j++) {
-                        to.set(ValueLayout.JAVA_BYTE, dst + SCALES + j * ROWS + r, (byte) (scales >>> 8 * j));
-                        to.set(ValueLayout.JAVA_BYTE, dst + MINS + j * ROWS + r, (byte) (mins >>> 8 * j));
-                    }
                 }
                 for (int r = 0; r < ROWS; r += 8) {
                     for (int k = 0; k < 128; k += 8) Interleaved.transpose8x8(data, src + r * rowBytes + 16 + k, rowBytes, to, dst + QS + (long) k * ROWS + r, ROWS);
+                    // the 12 scale bytes (4..15 of the block): bytes 4..11, then 8..15 (8..11 written twice, the same)
+                    for (int k = 0; k < 8; k += 4) Interleaved.transpose8x8(data, src + r * rowBytes + 4 + k, rowBytes, to, dst + SCALES + (long) k * ROWS + r, ROWS);
                 }
             }
         });
@@ -72,13 +67,15 @@ final class InterleavedQ4K extends Interleaved implements RowGroups {
         float[] acc = scratch.laneAccs;   // per row: acc at [0, L), accMin at [L, 2L)
         int[] sums = scratch.laneSubs;    // per row: sum_j scale_j * dot_j at [0, L), sum_j min_j * bsum_j at [L, 2L)
         int[] dots = scratch.laneDots;    // [sub-block j][row]: dot_j
+        short[] scales = scratch.weights; // [j][row]: scale j, then [8 + j][row]: min j
         for (int g = groupFrom; g < groupTo; g++) {
             for (int h = 0; h < ROWS; h += L) {
                 java.util.Arrays.fill(acc, 0, 2 * L, 0f);
                 long o = (long) g * blocksPerRow * GROUP_BLOCK_BYTES;
                 for (int b = 0; b < blocksPerRow; b++, o += GROUP_BLOCK_BYTES) {
                     for (int j = 0; j < 4; j++) pairDot(w, o + h, in.qs, b, j, dots);
-                    scaledSums(w, o + h, dots, in.bsums, b, sums);
+                    unpackScales(w, o + h, scales);
+                    scaledSums(scales, dots, in.bsums, b, sums);
                     accumulate(w, o, h, in.d[b], sums, acc);
                 }
                 for (int k = 0; k < L; k += L / 2) {
@@ -117,13 +114,32 @@ final class InterleavedQ4K extends Interleaved implements RowGroups {
         hi1.intoArray(dots, (2 * j + 1) * L + L / 2);
     }
 
-    /** {@code sums[0, L)} = sum_j scale_j * dot_j and {@code sums[L, 2L)} = sum_j min_j * (bsum_2j + bsum_2j+1) of the L rows at {@code o}. */
-    private static void scaledSums(MemorySegment w, long o, int[] dots, int[] bs, int b, int[] sums) {
+    /** The L rows' eight 6-bit scales and eight mins from their 12 packed bytes at {@code o} (as get_scale_min_k4), into {@code sm}. */
+    private static void unpackScales(MemorySegment w, long o, short[] sm) {
+        for (int j = 0; j < 4; j++) {
+            ShortVector q0 = load(w, o + SCALES + (long) j * ROWS), q4 = load(w, o + SCALES + (4L + j) * ROWS);
+            ShortVector q8 = load(w, o + SCALES + (8L + j) * ROWS);
+            q0.and((short) 63).intoArray(sm, j * L);
+            q4.and((short) 63).intoArray(sm, (8 + j) * L);
+            q8.and((short) 0xF).or(q0.lanewise(VectorOperators.LSHR, 6).lanewise(VectorOperators.LSHL, 4)).intoArray(sm, (4 + j) * L);
+            q8.lanewise(VectorOperators.LSHR, 4).or(q4.lanewise(VectorOperators.LSHR, 6).lanewise(VectorOperators.LSHL, 4)).intoArray(sm, (12 + j) * L);
+        }
+    }
+
+    private static ShortVector load(MemorySegment w, long off) {
+        return (ShortVector) ByteVector.fromMemorySegment(B, w, off, Fp.LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+    }
+
+    /** {@code sums[0, L)} = sum_j scale_j * dot_j and {@code sums[L, 2L)} = sum_j min_j * (bsum_2j + bsum_2j+1) of the L rows. */
+    private static void scaledSums(short[] sm, int[] dots, int[] bs, int b, int[] sums) {
         for (int k = 0; k < L; k += L / 2) {
+            int part = k == 0 ? 0 : 1;
             IntVector s = IntVector.zero(I), m = s;
             for (int j = 0; j < 8; j++) {
-                s = s.add(IntVector.fromArray(I, dots, j * L + k).mul(bytes(w, o + SCALES + (long) j * ROWS, k)));
-                m = m.add(bytes(w, o + MINS + (long) j * ROWS, k).mul(bs[16 * b + 2 * j] + bs[16 * b + 2 * j + 1]));
+                IntVector scale = (IntVector) ShortVector.fromArray(S, sm, j * L).convertShape(VectorOperators.S2I, I, part);
+                IntVector min = (IntVector) ShortVector.fromArray(S, sm, (8 + j) * L).convertShape(VectorOperators.S2I, I, part);
+                s = s.add(IntVector.fromArray(I, dots, j * L + k).mul(scale));
+                m = m.add(min.mul(bs[16 * b + 2 * j] + bs[16 * b + 2 * j + 1]));
             }
             s.intoArray(sums, k);
             m.intoArray(sums, L + k);
@@ -139,14 +155,5 @@ final class InterleavedQ4K extends Interleaved implements RowGroups {
             ((FloatVector) IntVector.fromArray(I, sums, L + k).convert(VectorOperators.I2F, 0))
                     .fma(dmin, FloatVector.fromArray(F, acc, L + k)).intoArray(acc, L + k);
         }
-    }
-
-    /**
-     * Rows {@code k .. k + L/2} of the L rows' unsigned bytes (6-bit scales or mins) at {@code off}, as ints; through
-     * shorts, as a direct byte-to-int conversion between these shapes fell back to Java code in some C2 compilations.
-     */
-    private static IntVector bytes(MemorySegment w, long off, int k) {
-        ShortVector s = (ShortVector) ByteVector.fromMemorySegment(B, w, off, Fp.LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
-        return (IntVector) s.convertShape(VectorOperators.S2I, I, k == 0 ? 0 : 1);
     }
 }
