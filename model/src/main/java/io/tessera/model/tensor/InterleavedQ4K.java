@@ -33,7 +33,6 @@ final class InterleavedQ4K extends Interleaved implements RowGroups {
     // in the order the kernel reads them, so that a block streams from memory in one forward pass
     private static final int QS = 0, SCALES = 128 * ROWS, D = SCALES + 12 * ROWS, DMIN = D + 2 * ROWS;
 
-
     private InterleavedQ4K(MemorySegment packed, int rows, int blocksPerRow) {
         super(packed, rows, blocksPerRow);
     }

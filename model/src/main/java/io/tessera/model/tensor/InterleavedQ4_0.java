@@ -28,7 +28,6 @@ import static io.tessera.model.tensor.Interleaved.halfToFloat;
 final class InterleavedQ4_0 extends Interleaved {
     static final int GROUP_BLOCK_BYTES = ROWS * 18;
 
-
     private InterleavedQ4_0(MemorySegment packed, int rows, int blocksPerRow) {
         super(packed, rows, blocksPerRow);
     }

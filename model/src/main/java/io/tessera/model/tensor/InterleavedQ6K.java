@@ -35,7 +35,6 @@ final class InterleavedQ6K extends Interleaved implements RowGroups {
     static final int GROUP_BLOCK_BYTES = ROWS * 210;
     private static final int SCALES = 2 * ROWS, BITS = SCALES + 16 * ROWS;
 
-
     private InterleavedQ6K(MemorySegment packed, int rows, int blocksPerRow) {
         super(packed, rows, blocksPerRow);
     }
