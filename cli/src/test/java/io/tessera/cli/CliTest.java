@@ -114,6 +114,8 @@ class CliTest {
         JsonNode o = new ObjectMapper().readTree(r.out());
         assertThat(o.get("pp_tokens_per_s").asDouble()).isPositive();
         assertThat(o.get("tg_tokens_per_s").asDouble()).isPositive();
+        // counted from JVM start, so it includes loading
+        assertThat(o.get("first_token_ms").asDouble()).isGreaterThan(o.get("load_ms").asDouble());
         // every tensor once, except the 512 x 64 F32 embedding table of which one row is read
         long tensors = java.nio.file.Files.size(model) - 14176; // data section, from the file's header size
         assertThat(o.get("bytes_per_token").asLong()).isBetween(tensors - 512 * 64 * 4 + 64 * 4 - 4096, tensors - 512 * 64 * 4 + 64 * 4);
