@@ -28,6 +28,7 @@ abstract class Interleaved {
     /** The repacked blocks, group after group. */
     final MemorySegment packed;
     final int blocksPerRow;
+    /** Rows covered: the tensor's rows rounded down to a multiple of 32. */
     private final int rows;
 
     Interleaved(MemorySegment packed, int rows, int blocksPerRow) {
@@ -36,8 +37,10 @@ abstract class Interleaved {
         this.blocksPerRow = blocksPerRow;
     }
 
-    /** Rows covered: the tensor's rows rounded down to a multiple of 32. */
-    public int rows() { return rows; }
+    /** A row count rounded down to whole groups, at least one (chunks of rows for the batched products). */
+    static int wholeGroups(int rows) {
+        return Math.max(ROWS, rows / ROWS * ROWS);
+    }
 
     /** Whether to make a copy for a matrix of {@code rows} rows: memory given, a whole group, vectors wide enough. */
     static boolean worthwhile(SegmentAllocator alloc, int rows) {
@@ -50,7 +53,7 @@ abstract class Interleaved {
     }
 
     /** The end of the whole groups before row {@code rowTo} that the copy covers. */
-    int groupTo(int rowTo) {
+    public int groupTo(int rowTo) {
         return Math.min(rowTo, rows) / ROWS;
     }
 
@@ -101,6 +104,11 @@ abstract class Interleaved {
      * byte, 16-bit and 32-bit swaps between eight longs.
      */
     static void transpose8x8(MemorySegment from, long fromOff, long fromStride, MemorySegment to, long toOff, long toStride) {
+        transpose8x8(from, fromOff, fromStride, to, toOff, toOff + 4 * toStride, toStride);
+    }
+
+    /** {@link #transpose8x8}, bytes k >= 4 going to {@code toHighOff + (k - 4) * toStride + i} instead. */
+    static void transpose8x8(MemorySegment from, long fromOff, long fromStride, MemorySegment to, long toOff, long toHighOff, long toStride) {
         long x0 = from.get(Fp.LONG, fromOff), x1 = from.get(Fp.LONG, fromOff + fromStride);
         long x2 = from.get(Fp.LONG, fromOff + 2 * fromStride), x3 = from.get(Fp.LONG, fromOff + 3 * fromStride);
         long x4 = from.get(Fp.LONG, fromOff + 4 * fromStride), x5 = from.get(Fp.LONG, fromOff + 5 * fromStride);
@@ -124,10 +132,10 @@ abstract class Interleaved {
         to.set(Fp.LONG, toOff + toStride, x1);
         to.set(Fp.LONG, toOff + 2 * toStride, x2);
         to.set(Fp.LONG, toOff + 3 * toStride, x3);
-        to.set(Fp.LONG, toOff + 4 * toStride, x4);
-        to.set(Fp.LONG, toOff + 5 * toStride, x5);
-        to.set(Fp.LONG, toOff + 6 * toStride, x6);
-        to.set(Fp.LONG, toOff + 7 * toStride, x7);
+        to.set(Fp.LONG, toHighOff, x4);
+        to.set(Fp.LONG, toHighOff + toStride, x5);
+        to.set(Fp.LONG, toHighOff + 2 * toStride, x6);
+        to.set(Fp.LONG, toHighOff + 3 * toStride, x7);
     }
 
     /** L / 2 fp16 values at {@code off}, exactly converted (as {@link F16Tensor}'s weights). */

@@ -56,8 +56,8 @@ final class InterleavedQ6K extends Interleaved implements RowGroups {
                             for (int part = 0; part < 3; part++) {
                                 long from = src + r * rowBytes + (part == 2 ? 128 + 32 * n : 64 * n + 32 * part) + 4 * l;
                                 // eight bytes: four of class l then four of class l + 1
-                                transpose8x4(data, from, rowBytes, to, dst + BITS + (24L * l + 12 * n + 4 * part) * ROWS + r, ROWS,
-                                        dst + BITS + (24L * (l + 1) + 12 * n + 4 * part) * ROWS + r);
+                                Interleaved.transpose8x8(data, from, rowBytes, to, dst + BITS + (24L * l + 12 * n + 4 * part) * ROWS + r,
+                                        dst + BITS + (24L * (l + 1) + 12 * n + 4 * part) * ROWS + r, ROWS);
                             }
                         }
                     }
@@ -66,22 +66,6 @@ final class InterleavedQ6K extends Interleaved implements RowGroups {
         });
         return new InterleavedQ6K(packed, groups * ROWS, nb);
     }
-
-    /**
-     * The 8 x 8 bytes at {@code from + i * fromStride + k} (rows i, bytes k < 8) transposed, bytes 0..3 to
-     * {@code to + k * toStride + i} and bytes 4..7 to {@code to2 + (k - 4) * toStride + i}.
-     */
-    private static void transpose8x4(MemorySegment from, long fromOff, long fromStride, MemorySegment to, long toOff, long toStride, long to2Off) {
-        byte[] t = TRANSPOSE.get();
-        MemorySegment tmp = MemorySegment.ofArray(t);
-        Interleaved.transpose8x8(from, fromOff, fromStride, tmp, 0, 8);
-        for (int k = 0; k < 4; k++) {
-            to.set(Fp.LONG, toOff + k * toStride, tmp.get(Fp.LONG, 8L * k));
-            to.set(Fp.LONG, to2Off + k * toStride, tmp.get(Fp.LONG, 8L * (k + 4)));
-        }
-    }
-
-    private static final ThreadLocal<byte[]> TRANSPOSE = ThreadLocal.withInitial(() -> new byte[64]);
 
     @Override
     public void matvec(Q8KInput in, float[] out, int outOff, int groupFrom, int groupTo) {
@@ -143,6 +127,7 @@ final class InterleavedQ6K extends Interleaved implements RowGroups {
         IntVector a0 = IntVector.fromArray(I, sums, 0), a1 = IntVector.fromArray(I, sums, L / 2);
         for (int j = 0; j < 4; j++) {
             ShortVector s = ShortVector.fromArray(S, ps, j * L);
+            // written out rather than through scales(): through it, a whole-model run showed Java-code fallbacks (JFR)
             ShortVector scale = (ShortVector) ByteVector.fromMemorySegment(B, w, sc + 2L * j * ROWS, Fp.LE).convertShape(VectorOperators.B2S, S, 0);
             a0 = a0.add(((IntVector) s.convertShape(VectorOperators.S2I, I, 0)).mul((IntVector) scale.convertShape(VectorOperators.S2I, I, 0)));
             a1 = a1.add(((IntVector) s.convertShape(VectorOperators.S2I, I, 1)).mul((IntVector) scale.convertShape(VectorOperators.S2I, I, 1)));

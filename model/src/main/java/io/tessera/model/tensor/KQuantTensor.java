@@ -18,7 +18,6 @@ abstract class KQuantTensor extends SegmentTensor {
         this.interleaved = interleaved;
     }
 
-
     @Override
     public PreparedInput newInput() { return new Q8KInput(cols); }
 
@@ -34,7 +33,7 @@ abstract class KQuantTensor extends SegmentTensor {
             for (int r = rowFrom; r < rowTo; r++) out[outOff + r] = dot(r, in);
             return;
         }
-        int g = Interleaved.ROWS, groupFrom = Interleaved.groupFrom(rowFrom), groupTo = Math.min(rowTo, interleaved.rows()) / g;
+        int g = Interleaved.ROWS, groupFrom = Interleaved.groupFrom(rowFrom), groupTo = interleaved.groupTo(rowTo);
         int headTo = Math.min(rowTo, Math.max(rowFrom, groupFrom * g)), tailFrom = Math.max(headTo, groupTo * g);
         for (int r = rowFrom; r < headTo; r++) out[outOff + r] = dot(r, in);
         if (groupFrom < groupTo) interleaved.matvec(in, out, outOff, groupFrom, groupTo);
@@ -48,20 +47,12 @@ abstract class KQuantTensor extends SegmentTensor {
 
     /**
      * Types with a {@link #tile} kernel: chunks of rows small enough for L1/L2, and for each row the weights of a
-     * block decoded once for up to {@link #TILE} tokens.
+     * block decoded once for up to {@link #TILE} tokens. With the interleaved copy (or no tile kernel), the default:
+     * every token's matvec over each chunk of rows.
      */
     @Override
     public void matmul(PreparedInput[] xs, int count, float[][] out, int rowFrom, int rowTo) {
-        if (interleaved != null) {
-            // chunks of whole groups, every token over each chunk
-            int g = Interleaved.ROWS, chunk = Math.max(g, matmulRowChunk() / g * g);
-            for (int r = rowFrom; r < rowTo; r += chunk) {
-                int end = Math.min(rowTo, r + chunk);
-                for (int t = 0; t < count; t++) matvec(xs[t], out[t], 0, r, end);
-            }
-            return;
-        }
-        if (!hasTile()) {
+        if (interleaved != null || !hasTile()) {
             super.matmul(xs, count, out, rowFrom, rowTo);
             return;
         }
@@ -77,6 +68,12 @@ abstract class KQuantTensor extends SegmentTensor {
             }
         }
         java.util.Arrays.fill(ins, null);
+    }
+
+    /** With the interleaved copy, chunks of whole groups. */
+    @Override
+    int matmulRowChunk() {
+        return interleaved == null ? super.matmulRowChunk() : Interleaved.wholeGroups(super.matmulRowChunk());
     }
 
     boolean hasTile() {

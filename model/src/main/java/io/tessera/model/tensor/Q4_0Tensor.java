@@ -228,8 +228,7 @@ final class Q4_0Tensor extends Q8Tensor {
 
     @Override
     int matmulRowChunk() {
-        int chunk = super.matmulRowChunk();
-        return interleaved == null ? chunk : Math.max(Interleaved.ROWS, chunk / Interleaved.ROWS * Interleaved.ROWS);
+        return interleaved == null ? super.matmulRowChunk() : Interleaved.wholeGroups(super.matmulRowChunk());
     }
 
     /**
